@@ -1,0 +1,56 @@
+"""``pks-geo serve`` (production WSGI server) and ``pks-geo demo`` (set up demo data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pks_geo import schema
+from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
+from pks_geo.db import resolve_database_url
+from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.manifest import load_manifest
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@friendly_errors
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app with waitress (a production WSGI server that runs on any OS)."""
+    import waitress
+
+    from pks_geo.config import Settings
+    from pks_geo.web import create_app
+
+    settings = load_settings()
+    url = resolve_database_url(settings)
+    app = create_app(Settings(**{**settings.__dict__, "database_url": url}))
+    click.echo(f"pks-geo serving on http://{host}:{port}")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo")
+
+
+@click.command()
+@click.option("--boundaries", "boundaries_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder with the Konawe Selatan GeoJSON files (default: PKS_GEO_BOUNDARIES_DIR "
+                   "or ../shared/boundaries).")
+@friendly_errors
+def demo(boundaries_dir: Path | None) -> None:
+    """Start the database, migrate, and load the Konawe Selatan boundaries (and demo data)."""
+    settings = load_settings()
+    engine = connect(settings)
+    schema.upgrade(engine)
+    manifest = load_manifest()
+    folder = boundaries_dir or settings.boundaries_dir
+    paths = manifest.boundary_paths(folder)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.ClickException(
+            f"boundary files not found: {', '.join(missing)}; pass --boundaries DIR or set "
+            "PKS_GEO_BOUNDARIES_DIR"
+        )
+    report = load_boundary_paths(engine, paths)
+    print_report(report, limit=5)
+    click.echo(f"demo ready: {manifest.region_nama}")

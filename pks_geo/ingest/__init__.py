@@ -1,0 +1,1 @@
+"""Readers and loaders, one module per kind of input, sharing :class:`ImportReport`."""

@@ -1,0 +1,1 @@
+"""Map builders: interactive (folium/Leaflet) and, later, static print maps."""

@@ -1,0 +1,45 @@
+"""Build the interactive map page with folium, using only assets served by the app.
+
+folium writes the Leaflet map skeleton (map object, optional basemap, initial view);
+its default CDN links are replaced by local ones. Data layers are fetched by
+``web/static/js/map.js`` from the API so that filters can redraw them without a reload.
+"""
+
+from __future__ import annotations
+
+import json
+
+import folium
+from branca.element import Element
+
+from pks_geo.web.assets import vendor_url
+
+LOCAL_JS = [("leaflet", vendor_url("leaflet", "leaflet.js"))]
+LOCAL_CSS = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
+             ("pks_geo_css", "/static/css/map.css")]
+
+DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
+"""Konawe Selatan's bounding box [[south, west], [north, east]] when nothing is loaded."""
+
+
+def build_map_page(*, title: str, texts: dict[str, str], lang: str,
+                   bounds: list[list[float]] | None, tile_url: str | None,
+                   tile_attribution: str, header_html: str) -> str:
+    """Return a full HTML document for the main map."""
+    fmap = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
+                      zoom_control=True)
+    fmap.default_js = LOCAL_JS
+    fmap.default_css = LOCAL_CSS
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution or " ",
+                         name=texts["layer_basemap"]).add_to(fmap)
+    fmap.fit_bounds(bounds or DEFAULT_BOUNDS)
+    figure = fmap.get_root()
+    figure.header.add_child(Element(f"<title>{title}</title>"), name="title")
+    figure.html.add_child(Element(header_html), name="pks_header")
+    config = {"map": fmap.get_name(), "lang": lang, "texts": texts,
+              "hasBasemap": bool(tile_url)}
+    figure.html.add_child(Element(
+        f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
+        '<script src="/static/js/map.js" defer></script>'), name="pks_config")
+    return figure.render()

@@ -1,0 +1,52 @@
+"""Flask application factory (``create_app``) and blueprint registration.
+
+The app holds one SQLAlchemy engine (one pool) for its lifetime. It starts even when the
+database is down, so that ``/healthz`` can say so with a 503 instead of the process dying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from pks_geo.config import PROJECT_ROOT, Settings
+from pks_geo.db import get_engine
+
+WEB_ROOT = PROJECT_ROOT / "web"
+
+
+def _database_url(settings: Settings) -> str | None:
+    if settings.database_url:
+        return settings.database_url
+    from pks_geo.localpg import LocalCluster
+
+    cluster = LocalCluster.from_settings(settings)
+    return cluster.url() if cluster.is_initialised() else None
+
+
+def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
+    """Build the app. ``config`` may be a :class:`Settings` or a dict of Flask config keys
+    (``DATABASE_URL``, ``SECRET_KEY``, ``TESTING``, ...) overriding the environment."""
+    overrides: dict[str, Any] = {}
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_env()
+        overrides = dict(config or {})
+    app = Flask(__name__, static_folder=str(WEB_ROOT / "static"), static_url_path="/static",
+                template_folder=str(WEB_ROOT / "templates"))
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    app.config.update(overrides)
+    url = app.config.get("DATABASE_URL") or _database_url(settings)
+    app.config["DATABASE_URL"] = url
+    app.extensions["pks_geo.settings"] = settings
+    app.extensions["pks_geo.engine"] = get_engine(url) if url else None
+
+    from pks_geo.web import api, assets, health, pages
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,29 @@
+"""JSON/GeoJSON API under ``/api/v1``. Parameters are validated against fixed lists; values
+reach SQL only as bound parameters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from pks_geo.analysis.areas import AREA_LEVELS, areas_geojson
+from pks_geo.ingest.codes import normalize_kode
+from pks_geo.web.context import engine, json_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+GEOJSON_MIMETYPE = "application/geo+json"
+
+
+@bp.get("/areas")
+def areas():  # type: ignore[no-untyped-def]
+    level = request.args.get("level", "kecamatan")
+    if level not in AREA_LEVELS:
+        return json_error(400, "level", f"level must be one of {', '.join(AREA_LEVELS)}, "
+                                        f"got {level!r}")
+    within = request.args.get("within")
+    if within is not None:
+        within = normalize_kode(within)
+        if within is None:
+            return json_error(400, "within", "within must be a Kemendagri code like 74.05")
+    body = areas_geojson(engine(), level, within)
+    return Response(body, mimetype=GEOJSON_MIMETYPE)

@@ -1,0 +1,34 @@
+"""Serve front-end packages installed from the npm registry (``web/node_modules``).
+
+Nothing at run time may reach the internet, so Leaflet and friends are installed at set-up
+(``npm ci`` in ``web/``) and served from here. Only the listed package folders are exposed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_from_directory
+
+from pks_geo.web import WEB_ROOT
+
+bp = Blueprint("assets", __name__)
+
+NODE_MODULES = WEB_ROOT / "node_modules"
+SERVED_PACKAGES = {"leaflet": "dist"}
+"""npm package -> sub-folder exposed under ``/vendor/<package>/``."""
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):  # type: ignore[no-untyped-def]
+    subdir = SERVED_PACKAGES.get(package)
+    if subdir is None:
+        abort(404)
+    folder = NODE_MODULES / package / subdir
+    if not folder.is_dir():
+        abort(500, description=f"front-end package {package!r} is not installed; "
+                               "run 'npm ci' in web/ (scripts/setup.sh does this)")
+    response = send_from_directory(folder, filename, max_age=86400)
+    return response
+
+
+def vendor_url(package: str, filename: str) -> str:
+    return f"/vendor/{package}/{filename}"

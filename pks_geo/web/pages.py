@@ -1,0 +1,50 @@
+"""HTML pages: the main map (``/`` and ``/peta``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from pks_geo.maps.interactive import build_map_page
+from pks_geo.web.context import settings
+from pks_geo.web.i18n import LANGUAGES, current_language, translations
+
+bp = Blueprint("pages", __name__)
+
+
+def _loaded_bounds() -> list[list[float]] | None:
+    """Extent of the loaded kecamatan, so the map opens on whatever region is loaded."""
+    from flask import current_app
+
+    engine = current_app.extensions.get("pks_geo.engine")
+    if engine is None:
+        return None
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = 'kecamatan') s"
+            )).one()
+    except SQLAlchemyError:
+        return None
+    if row[0] is None:
+        return None
+    return [[row[1], row[0]], [row[3], row[2]]]
+
+
+@bp.get("/")
+@bp.get("/peta")
+def map_page():  # type: ignore[no-untyped-def]
+    cfg = settings()
+    lang = current_language(cfg.language)
+    texts = translations(lang)
+    header = render_template("map_header.html", texts=texts, lang=lang, languages=LANGUAGES,
+                             path=request.path)
+    html = build_map_page(title=texts["app_title"], texts=texts, lang=lang,
+                          bounds=_loaded_bounds(), tile_url=cfg.tile_url,
+                          tile_attribution=cfg.tile_attribution, header_html=header)
+    response = make_response(html)
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")
+    return response

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages pks-geo needs, only when they are missing:
+# PostgreSQL 15 + PostGIS 3 (database), Chromium (browser tests), Node.js/npm (front-end assets).
+set -euo pipefail
+
+need=()
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgis postgresql-15-postgis-3)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+if [[ "${PKS_GEO_SKIP_BROWSER:-0}" != "1" ]]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+
+if ((${#need[@]})); then
+  echo "installing Debian packages: ${need[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# README command 2: set up, then run the whole test suite (real PostGIS, real Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check pks_geo tests bench
+exec .venv/bin/python -m pytest "$@"

@@ -35,7 +35,9 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                          name=texts["layer_basemap"]).add_to(fmap)
     fmap.fit_bounds(bounds or DEFAULT_BOUNDS)
     figure = fmap.get_root()
-    figure.header.add_child(Element(f"<title>{title}</title>"), name="title")
+    figure.header.add_child(Element(f"<title>{title}</title>"
+                                    '<link rel="icon" href="/favicon.ico" type="image/svg+xml">'),
+                            name="title")
     figure.html.add_child(Element(header_html), name="pks_header")
     config = {"map": fmap.get_name(), "lang": lang, "texts": texts,
               "hasBasemap": bool(tile_url)}

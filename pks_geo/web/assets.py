@@ -30,5 +30,12 @@ def vendor(package: str, filename: str):  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico whatever the page says; answer instead of logging a 404."""
+    return send_from_directory(WEB_ROOT / "static", "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
+
+
 def vendor_url(package: str, filename: str) -> str:
     return f"/vendor/{package}/{filename}"

@@ -126,7 +126,8 @@ def test_big_field_names_are_understood(empty_engine: Engine, tmp_path: Path) ->
     assert code == 0, output
     assert "parent area 74.05.01 is not loaded" in output
     with empty_engine.connect() as conn:
-        rows = conn.execute(text("SELECT kode, nama, level, jenis, parent_kode FROM admin_area ORDER BY 1")).all()
+        rows = conn.execute(text(
+            "SELECT kode, nama, level, jenis, parent_kode FROM admin_area ORDER BY 1")).all()
     assert [tuple(r) for r in rows] == [
         ("74.05.01.1001", "Kel. Uji", "desa", "kelurahan", "74.05.01"),
         ("74.05.01.2001", "Desa Uji", "desa", "desa", "74.05.01"),

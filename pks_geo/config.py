@@ -48,6 +48,16 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str = ""
     language: str = "id"
+    tile_threshold: int = 3000
+    """Above this many polygons the map draws areas as vector tiles (``/tiles``) instead of GeoJSON."""
+    tile_cache_mb: int = 64
+    """In-process cache of rendered vector tiles, in MiB; 0 turns it off."""
+    anonymous_role: str | None = "viewer"
+    """Role of visitors who are not logged in: ``viewer`` (default) or ``None`` (login required)."""
+    marking: str = "TERBATAS"
+    """Classification marking printed on briefing maps (``PKS_GEO_MARKING``; ``none`` for no marking)."""
+    frame_ancestors: tuple[str, ...] = ("'self'",)
+    """Who may put ``/embed/<id>`` in a frame (CSP ``frame-ancestors``); other pages: ``'self'`` only."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -84,7 +94,49 @@ class Settings:
             if language not in ("id", "en"):
                 raise ConfigError(f"PKS_GEO_LANGUAGE must be 'id' or 'en', got {language!r}")
             kwargs["language"] = language
+        if (anonymous := get("ANONYMOUS_ROLE")) is not None:
+            if anonymous not in ("viewer", "none"):
+                raise ConfigError(f"PKS_GEO_ANONYMOUS_ROLE must be 'viewer' or 'none', got {anonymous!r}")
+            kwargs["anonymous_role"] = None if anonymous == "none" else anonymous
+        if (marking := get("MARKING")) is not None:
+            kwargs["marking"] = validate_marking(marking)
+        if (ancestors := get("FRAME_ANCESTORS")) is not None:
+            kwargs["frame_ancestors"] = validate_frame_ancestors(ancestors)
+        for name, attr, low, high in (("TILE_THRESHOLD", "tile_threshold", 0, 10_000_000),
+                                      ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536)):
+            if (raw := get(name)) is not None:
+                if not raw.isdigit() or not low <= int(raw) <= high:
+                    raise ConfigError(f"PKS_GEO_{name} must be a whole number {low}-{high}, got {raw!r}")
+                kwargs[attr] = int(raw)
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def validate_marking(value: str) -> str:
+    """A short printable marking such as ``TERBATAS`` or ``RAHASIA``; ``none`` means no marking."""
+    if value.lower() == "none":
+        return ""
+    if len(value) > 40 or not value.isprintable():
+        raise ConfigError(f"PKS_GEO_MARKING must be at most 40 printable characters, got {value!r}")
+    return value
+
+
+_ANCESTOR_KEYWORDS = ("'self'", "'none'")
+
+
+def validate_frame_ancestors(value: str) -> tuple[str, ...]:
+    """Space-separated CSP sources: ``'self'``, ``'none'``, ``https:`` or ``https://host[:port]``
+    (``*.`` wildcards allowed). Anything that could break out of the header is refused."""
+    import re
+
+    source = re.compile(r"^(https?:|https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
+    sources = tuple(value.split())
+    for item in sources:
+        if item not in _ANCESTOR_KEYWORDS and not source.match(item):
+            raise ConfigError(f"PKS_GEO_FRAME_ANCESTORS: {item!r} is not a frame source; use 'self', "
+                              "'none', https: or https://host[:port], separated by spaces")
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError("PKS_GEO_FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+    return sources
 
 
 def validate_database_url(url: str) -> str:

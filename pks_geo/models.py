@@ -13,16 +13,19 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -56,6 +59,11 @@ class AdminArea(Base):
     area_km2: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(500))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # migration 0008: web-mercator copies for vector tiles, maintained by PostgreSQL
+    geom_3857 = mapped_column(Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
+                              Computed("ST_Transform(geom, 3857)"))
+    geom_3857_lo = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
+                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 50, true)"))
 
 
 # --- incidents, elections, polling stations (TPS) -------------------------------------
@@ -161,6 +169,7 @@ class PollingSite(Base):
 
 class User(Base):
     __tablename__ = "app_user"
+    __table_args__ = (Index("uq_app_user_username_lower", text("lower(username)"), unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -176,7 +185,7 @@ class ApiToken(Base):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -190,10 +199,65 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(100))
     before = mapped_column(JSONB, nullable=True)
     after = mapped_column(JSONB, nullable=True)
+
+
+# --- analysis: data versions for caches and ETags (migration 0005) ----------------------
+
+
+class DataVersion(Base):
+    """Bumped by a statement trigger whenever its table changes (once per transaction)."""
+
+    __tablename__ = "data_version"
+
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_txid: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- security planning: TPS risk overrides (migration 0006) ---------------------------------
+
+
+class TpsRiskOverride(Base):
+    """A category set by hand for one TPS of one election, with its reason (audited)."""
+
+    __tablename__ = "tps_risk_override"
+    __table_args__ = (UniqueConstraint("election_code", "kode_tps",
+                                       name="tps_risk_override_election_tps_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    election_code: Mapped[str] = mapped_column(ForeignKey("election.code", ondelete="CASCADE"))
+    kode_tps: Mapped[str] = mapped_column(String(13))
+    kategori: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- briefings: saved views (migration 0007) ------------------------------------------------
+
+
+class SavedView(Base):
+    """A named choropleth (metric, filters, classification, extent) with a short URL-safe id,
+    printed as a briefing map, embedded in an iframe or saved as a self-contained HTML file."""
+
+    __tablename__ = "saved_view"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    layers = mapped_column(JSONB, nullable=False)
+    metric: Mapped[str] = mapped_column(String(32))
+    smooth: Mapped[str | None] = mapped_column(String(16))
+    filters = mapped_column(JSONB, nullable=False)
+    classification = mapped_column(JSONB, nullable=False)
+    extent = mapped_column(JSONB, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -32,7 +32,7 @@ def test_map_shows_25_kecamatan_without_outside_requests(page, live_server: str)
 
 def test_tooltip_names_the_kecamatan(page, live_server: str) -> None:
     _open(page, live_server + "/peta")
-    path = page.locator("path[data-kode='74.05.01']")
+    path = page.locator("path[data-level='choropleth-kecamatan'][data-kode='74.05.01']")
     path.hover(force=True)
     page.wait_for_selector(".leaflet-tooltip", timeout=5000)
     assert "Tinanggea" in page.locator(".leaflet-tooltip").inner_text()

@@ -14,8 +14,12 @@ from branca.element import Element
 
 from pks_geo.web.assets import vendor_url
 
-LOCAL_JS = [("leaflet", vendor_url("leaflet", "leaflet.js"))]
+LOCAL_JS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
+            ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))]
 LOCAL_CSS = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
+             ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
+             ("markercluster_default_css",
+              vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
              ("pks_geo_css", "/static/css/map.css")]
 
 DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
@@ -24,7 +28,8 @@ DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
 
 def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                    bounds: list[list[float]] | None, tile_url: str | None,
-                   tile_attribution: str, header_html: str) -> str:
+                   tile_attribution: str, header_html: str, panel_html: str = "",
+                   can_see_incidents: bool = False, csrf_token: str = "") -> str:
     """Return a full HTML document for the main map."""
     fmap = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                       zoom_control=True)
@@ -36,11 +41,13 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
     fmap.fit_bounds(bounds or DEFAULT_BOUNDS)
     figure = fmap.get_root()
     figure.header.add_child(Element(f"<title>{title}</title>"
-                                    '<link rel="icon" href="/favicon.ico" type="image/svg+xml">'),
+                                    '<link rel="icon" href="/favicon.ico" type="image/svg+xml">'
+                                    f'<meta name="csrf-token" content="{csrf_token}">'),
                             name="title")
     figure.html.add_child(Element(header_html), name="pks_header")
+    figure.html.add_child(Element(panel_html), name="pks_panel")
     config = {"map": fmap.get_name(), "lang": lang, "texts": texts,
-              "hasBasemap": bool(tile_url)}
+              "hasBasemap": bool(tile_url), "canSeeIncidents": can_see_incidents}
     figure.html.add_child(Element(
         f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
         '<script src="/static/js/map.js" defer></script>'), name="pks_config")

@@ -49,4 +49,33 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+
+    from pks_geo.web import api_incidents, auth, incident_form  # users, roles, incident writes
+
+    auth.init_app(app)  # CSRF, session/Bearer authentication, /login
+    app.register_blueprint(api_incidents.bp)
+    app.register_blueprint(incident_form.bp)
+
+    from pks_geo.web import api_choropleth, ogc  # choropleth API, OGC API - Features under /ogc
+
+    app.register_blueprint(api_choropleth.bp)
+    app.register_blueprint(ogc.bp)
+
+    from pks_geo.web import briefing, embed  # saved views, print maps, embeds, self-contained HTML
+
+    app.register_blueprint(briefing.bp)
+    embed.init_app(app)
+
+    from pks_geo.web import tiles  # vector tiles and TileJSON under /tiles
+
+    app.register_blueprint(tiles.bp)
+
+    from pks_geo.web import api_hotspots  # hotspots, clusters, heat, emerging under /api/v1
+
+    app.register_blueprint(api_hotspots.bp)
+
+    from pks_geo.web import api_export, api_security  # exports; TPS risk, personnel, patrol plan
+
+    app.register_blueprint(api_export.bp)
+    app.register_blueprint(api_security.bp)
     return app

@@ -3,9 +3,10 @@ reach SQL only as bound parameters."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, jsonify, request
 
 from pks_geo.analysis.areas import AREA_LEVELS, areas_geojson
+from pks_geo.analysis.meta import filter_options
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.web.context import engine, json_error
 
@@ -27,3 +28,12 @@ def areas():  # type: ignore[no-untyped-def]
             return json_error(400, "within", "within must be a Kemendagri code like 74.05")
     body = areas_geojson(engine(), level, within)
     return Response(body, mimetype=GEOJSON_MIMETYPE)
+
+
+@bp.get("/meta")
+def meta():  # type: ignore[no-untyped-def]
+    """Filter options for the map panel: elections and stages, kategori, metrics, schemes."""
+    lang = request.args.get("lang", "id")
+    if lang not in ("id", "en"):
+        return json_error(400, "lang", "lang must be 'id' or 'en'")
+    return jsonify(filter_options(engine(), lang))

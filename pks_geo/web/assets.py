@@ -13,7 +13,7 @@ from pks_geo.web import WEB_ROOT
 bp = Blueprint("assets", __name__)
 
 NODE_MODULES = WEB_ROOT / "node_modules"
-SERVED_PACKAGES = {"leaflet": "dist"}
+SERVED_PACKAGES = {"leaflet": "dist", "leaflet.markercluster": "dist", "leaflet.vectorgrid": "dist"}
 """npm package -> sub-folder exposed under ``/vendor/<package>/``."""
 
 

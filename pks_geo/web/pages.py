@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from pks_geo.analysis.meta import METRICS, SCHEMES, filter_options
 from pks_geo.maps.interactive import build_map_page
+from pks_geo.models import STAGES
+from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.context import settings
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
 
@@ -33,6 +37,20 @@ def _loaded_bounds() -> list[list[float]] | None:
     return [[row[1], row[0]], [row[3], row[2]]]
 
 
+def _options(lang: str) -> dict[str, object]:
+    """Filter options; a bare set when the database cannot be read, so the page still opens."""
+    from flask import current_app
+
+    engine = current_app.extensions.get("pks_geo.engine")
+    try:
+        if engine is not None:
+            return filter_options(engine, lang)
+    except SQLAlchemyError:
+        pass
+    return {"elections": [], "stages": list(STAGES), "kategori": [], "metrics": list(METRICS),
+            "schemes": list(SCHEMES), "k_range": [3, 9]}
+
+
 @bp.get("/")
 @bp.get("/peta")
 def map_page():  # type: ignore[no-untyped-def]
@@ -40,10 +58,13 @@ def map_page():  # type: ignore[no-untyped-def]
     lang = current_language(cfg.language)
     texts = translations(lang)
     header = render_template("map_header.html", texts=texts, lang=lang, languages=LANGUAGES,
-                             path=request.path)
+                             path=request.path, user=current_user())
+    panel = render_template("map_panel.html", texts=texts, options=_options(lang))
     html = build_map_page(title=texts["app_title"], texts=texts, lang=lang,
                           bounds=_loaded_bounds(), tile_url=cfg.tile_url,
-                          tile_attribution=cfg.tile_attribution, header_html=header)
+                          tile_attribution=cfg.tile_attribution, header_html=header,
+                          panel_html=panel, can_see_incidents=has_role("analyst"),
+                          csrf_token=generate_csrf())
     response = make_response(html)
     if request.args.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")

@@ -1,65 +1,305 @@
-// Adds the data layers to the folium-built Leaflet map. Data come from the app's own API,
-// so layers can be redrawn without a page reload.
+// The interactive map: boundaries, the choropleth with its legend, incident and TPS points,
+// and a filter panel that redraws everything from the app's own API without a reload.
+// The view is mirrored in the URL (history.replaceState) so it can be shared as a link.
 (function () {
   "use strict";
   const cfg = window.PKS_GEO;
   const map = window[cfg.map];
+  // folium sets no maxZoom without a tile layer; marker clustering needs one.
+  if (map.options.maxZoom === undefined) map.setMaxZoom(18);
   const t = cfg.texts;
-  const status = document.getElementById("pks-status");
+  const statusEl = document.getElementById("pks-status");
+  const form = document.getElementById("pks-filters");
+  const errorEl = document.getElementById("pks-error");
+  const FILTER_NAMES = ["level", "metric", "scheme", "k", "breaks", "from", "to", "election",
+    "stage", "kategori", "verified", "smooth"];
+  const NO_DATA_COLOR = "#d9d9d9";
+  let choroplethLayer = null;
+  let kecamatanOutline = null;
+  let incidentLayer = null;
+  let tpsLayer = null;
+  let legendControl = null;
+  let playTimer = null;
+  let drawSeq = 0;
 
-  function tooltip(props) {
-    return `<b>${props.nama}</b><br>${t.kode}: ${props.kode}<br>` +
-      `${t.jenis}: ${props.jenis || ""}<br>${t.area_km2}: ${props.area_km2}`;
+  // ---- state <-> form <-> URL -------------------------------------------------------
+  function readForm() {
+    const state = {};
+    for (const name of FILTER_NAMES) {
+      const el = form.elements[name];
+      if (!el) continue;
+      if (el.type === "checkbox") { if (el.checked) state[name] = el.value; }
+      else if (el.value !== "") state[name] = el.value;
+    }
+    if (state.scheme !== "manual") delete state.breaks;
+    return state;
   }
 
-  async function loadAreas(level) {
-    const response = await fetch(`/api/v1/areas?level=${level}`, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`${level}: HTTP ${response.status}`);
-    return response.json();
+  function writeForm(params) {
+    for (const name of FILTER_NAMES) {
+      const el = form.elements[name];
+      if (!el || !params.has(name)) continue;
+      if (el.type === "checkbox") el.checked = params.get(name) === el.value;
+      else el.value = params.get(name);
+    }
+    toggleBreaks();
   }
 
-  function areaLayer(data, style) {
-    return L.geoJSON(data, {
-      style: () => style,
-      onEachFeature: (feature, layer) => {
-        layer.bindTooltip(tooltip(feature.properties), { sticky: true, className: "pks-tip" });
-      },
+  function toggleBreaks() {
+    form.querySelector(".pks-breaks").hidden = form.elements.scheme.value !== "manual";
+  }
+
+  function query(state, extra) {
+    const params = new URLSearchParams(Object.assign({}, state, extra || {}));
+    params.set("lang", cfg.lang);
+    return params.toString();
+  }
+
+  function syncUrl(state) {
+    const params = new URLSearchParams(state);
+    if (cfg.lang) params.set("lang", cfg.lang);
+    history.replaceState(null, "", `${location.pathname}?${params.toString()}`);
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { credentials: "same-origin",
+      headers: { Accept: "application/json" } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const err = new Error(body.error || `HTTP ${response.status}`);
+      err.parameter = body.parameter;
+      throw err;
+    }
+    return body;
+  }
+
+  // ---- boundaries ---------------------------------------------------------------------
+  function boundaryLayer(data, style) {
+    const layer = L.geoJSON(data, { style: () => style, interactive: false });
+    return layer;
+  }
+
+  function tagElements(layer) {
+    layer.eachLayer((l) => {
+      const el = l.getElement && l.getElement();
+      if (el && l.feature) {
+        el.setAttribute("data-kode", l.feature.properties.kode);
+        el.setAttribute("data-level", l.feature.properties.level || "");
+      }
     });
   }
 
-  async function init() {
+  // ---- choropleth ---------------------------------------------------------------------
+  function fmt(value) {
+    if (value === null || value === undefined) return t.legend_no_data;
+    return Number(value).toLocaleString(cfg.lang === "id" ? "id-ID" : "en-US",
+      { maximumFractionDigits: 2 });
+  }
+
+  function colorFor(props, legend) {
+    if (props.value === null || props.value === undefined || props["class"] === null) {
+      return (legend.no_data && legend.no_data.color) || NO_DATA_COLOR;
+    }
+    if (props.color) return props.color;
+    return legend.colors[props["class"]] || NO_DATA_COLOR;
+  }
+
+  function ranks(features) {
+    const sorted = features.filter((f) => f.properties.value !== null)
+      .map((f) => f.properties.value).sort((a, b) => b - a);
+    return (value) => (value === null ? null : sorted.indexOf(value) + 1);
+  }
+
+  function drawLegend(legend, state) {
+    if (legendControl) map.removeControl(legendControl);
+    legendControl = L.control({ position: "bottomright" });
+    legendControl.onAdd = () => {
+      const div = L.DomUtil.create("div", "pks-legend");
+      div.setAttribute("data-testid", "legend");
+      const rows = legend.labels.map((label, i) => ({
+        label, color: legend.colors[i], count: legend.counts ? legend.counts[i] : null }));
+      if (legend.no_data && legend.no_data.count) rows.push(legend.no_data);
+      div.innerHTML = `<strong>${t["metric_" + state.metric] || state.metric}</strong>` +
+        rows.map((r) => `<div class="pks-legend-row"><i style="background:${r.color}"></i>` +
+          `<span>${r.label}</span><span class="pks-count">${r.count ?? ""}</span></div>`).join("");
+      return div;
+    };
+    legendControl.addTo(map);
+  }
+
+  async function drawChoropleth(state) {
+    const seq = ++drawSeq;
+    const data = await getJSON(`/api/v1/choropleth?${query(state)}`);
+    if (seq !== drawSeq) return null; // a newer redraw started meanwhile
+    const legend = data.legend;
+    const rankOf = ranks(data.features);
+    const layer = L.geoJSON(data, {
+      style: (f) => ({ color: "#555", weight: state.level === "desa" ? 0.4 : 1,
+        fillColor: colorFor(f.properties, legend), fillOpacity: 0.8 }),
+      onEachFeature: (f, l) => {
+        const p = f.properties;
+        l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
+          `<br>${t.tip_rank}: ${rankOf(p.value) ?? "–"} / ${data.features.length}` +
+          `<br>${t.tip_incidents}: ${p.n_incidents}`, { sticky: true, className: "pks-tip" });
+      },
+    });
+    if (choroplethLayer) {
+      layers.removeLayer(choroplethLayer);
+      map.removeLayer(choroplethLayer);
+    }
+    choroplethLayer = layer;
+    layer.addTo(map);
+    layers.addOverlay(layer, t.layer_choropleth);
+    layer.eachLayer((l) => {
+      const el = l.getElement && l.getElement();
+      if (el) {
+        el.setAttribute("data-kode", l.feature.properties.kode);
+        el.setAttribute("data-level", `choropleth-${state.level}`);
+        el.setAttribute("data-class", String(l.feature.properties["class"]));
+      }
+    });
+    drawLegend(legend, state);
+    if (kecamatanOutline && map.hasLayer(kecamatanOutline)) kecamatanOutline.bringToFront();
+    return data;
+  }
+
+  // ---- points -------------------------------------------------------------------------
+  async function drawIncidents(state) {
+    if (!cfg.canSeeIncidents) return;
+    const params = {};
+    for (const key of ["from", "to", "election", "stage", "kategori"]) {
+      if (state[key]) params[key] = state[key];
+    }
+    params.limit = 1000;
+    const data = await getJSON(`/api/v1/incidents?${new URLSearchParams(params)}`);
+    const cluster = L.markerClusterGroup({ showCoverageOnHover: false });
+    L.geoJSON(data, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#a50f15", className: "pks-incident",
+        weight: 1, fillColor: "#de2d26", fillOpacity: 0.9 }),
+      onEachFeature: (f, l) => l.bindPopup(
+        `<b>${f.properties.kategori}</b> ${f.properties.event_date || ""}<br>` +
+        `${f.properties.desa_nama || f.properties.desa_kode || ""}`),
+    }).eachLayer((l) => cluster.addLayer(l));
+    replaceOverlay("incident", cluster, t.layer_incidents, true);
+  }
+
+  async function drawTps(state) {
+    const params = state.election ? { election: state.election } : {};
+    let data;
     try {
-      const [kec, desa] = await Promise.all([loadAreas("kecamatan"), loadAreas("desa")]);
-      const desaLayer = areaLayer(desa, { color: "#7a8b99", weight: 0.6, fillOpacity: 0.05 });
-      const kecLayer = areaLayer(kec, { color: "#1f3b57", weight: 2, fillColor: "#9ecae1",
-        fillOpacity: 0.25 });
-      desaLayer.addTo(map);
-      kecLayer.addTo(map);
-      for (const layer of [desaLayer, kecLayer]) {
-        layer.eachLayer((l) => {
-          const el = l.getElement && l.getElement();
-          if (el) {
-            el.setAttribute("data-kode", l.feature.properties.kode);
-            el.setAttribute("data-level", l.feature.properties.level);
-          }
-        });
-      }
-      const overlays = {};
-      overlays[t.layer_kecamatan] = kecLayer;
-      overlays[t.layer_desa] = desaLayer;
-      L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-      if (kec.features.length) {
-        map.fitBounds(kecLayer.getBounds());
-        status.textContent = `${kec.features.length} ${t.kecamatan} · ${desa.features.length} ${t.desa}`;
-      } else {
-        status.textContent = t.no_boundaries;
-      }
-      document.body.dataset.ready = "true";
-      document.body.dataset.kecamatan = String(kec.features.length);
+      data = await getJSON(`/api/v1/tps?${new URLSearchParams(params)}`);
     } catch (err) {
-      status.textContent = `${t.load_failed}: ${err.message}`;
+      return; // no TPS for this election: the layer stays empty
+    }
+    const group = L.layerGroup();
+    L.geoJSON(data, {
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 3, color: "#08519c",
+        weight: 1, fillColor: "#6baed6", fillOpacity: 0.9 }),
+      onEachFeature: (f, l) => l.bindTooltip(
+        `TPS ${f.properties.no_tps ?? ""} · DPT ${f.properties.dpt ?? "–"}`),
+    }).eachLayer((l) => group.addLayer(l));
+    replaceOverlay("tps", group, t.layer_tps, false);
+  }
+
+  const overlays = {};
+  function replaceOverlay(key, layer, label, visibleByDefault) {
+    const old = overlays[key];
+    const wasVisible = old ? map.hasLayer(old) : visibleByDefault;
+    if (old) { layers.removeLayer(old); map.removeLayer(old); }
+    overlays[key] = layer;
+    layers.addOverlay(layer, label);
+    if (wasVisible) layer.addTo(map);
+  }
+
+  // ---- redraw -------------------------------------------------------------------------
+  async function redraw() {
+    const state = readForm();
+    syncUrl(state);
+    errorEl.hidden = true;
+    document.body.dataset.ready = "loading";
+    statusEl.textContent = t.loading;
+    try {
+      const data = await drawChoropleth(state);
+      if (data === null) return;
+      await Promise.all([drawIncidents(state).catch((e) => console.warn("incidents:", e)),
+        drawTps(state)]);
+      const n = data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0);
+      statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
+        ` · ${n} ${t.tip_incidents.toLowerCase()}`;
+      document.body.dataset.ready = "true";
+    } catch (err) {
+      errorEl.hidden = false;
+      errorEl.textContent = `${t.bad_filter}: ${err.message}`;
+      statusEl.textContent = t.load_failed;
       document.body.dataset.ready = "error";
     }
+  }
+
+  // ---- stage animation and sharing ----------------------------------------------------
+  function stopPlay() {
+    if (playTimer) clearInterval(playTimer);
+    playTimer = null;
+    document.getElementById("pks-play").textContent = t.f_play;
+  }
+
+  function togglePlay() {
+    if (playTimer) { stopPlay(); return; }
+    const stages = Array.from(form.elements.stage.options).map((o) => o.value).filter(Boolean);
+    let i = 0;
+    document.getElementById("pks-play").textContent = t.f_stop;
+    const step = () => {
+      form.elements.stage.value = stages[i];
+      redraw();
+      i += 1;
+      if (i >= stages.length) stopPlay();
+    };
+    step();
+    playTimer = setInterval(step, 2000);
+  }
+
+  async function share() {
+    const url = location.href;
+    try { await navigator.clipboard.writeText(url); } catch (err) { /* not allowed: show it */ }
+    statusEl.textContent = `${t.f_copied}: ${url}`;
+  }
+
+  // ---- start --------------------------------------------------------------------------
+  const layers = L.control.layers(null, null, { collapsed: false }).addTo(map);
+
+  async function init() {
+    writeForm(new URLSearchParams(location.search));
+    form.addEventListener("change", (ev) => {
+      if (ev.target.name === "scheme") toggleBreaks();
+      redraw();
+    });
+    form.addEventListener("submit", (ev) => { ev.preventDefault(); redraw(); });
+    document.getElementById("pks-play").addEventListener("click", togglePlay);
+    document.getElementById("pks-share").addEventListener("click", share);
+    try {
+      const [kec, desa] = await Promise.all([
+        getJSON("/api/v1/areas?level=kecamatan"), getJSON("/api/v1/areas?level=desa")]);
+      const desaLayer = boundaryLayer(desa, { color: "#7a8b99", weight: 0.5, fill: false });
+      const kecLayer = boundaryLayer(kec, { color: "#1f3b57", weight: 2, fill: false });
+      layers.addOverlay(kecLayer, t.layer_kecamatan);
+      layers.addOverlay(desaLayer, t.layer_desa);
+      desaLayer.addTo(map);
+      kecLayer.addTo(map);
+      tagElements(desaLayer);
+      tagElements(kecLayer);
+      document.body.dataset.kecamatan = String(kec.features.length);
+      if (!kec.features.length) {
+        statusEl.textContent = t.no_boundaries;
+        document.body.dataset.ready = "true";
+        return;
+      }
+      map.fitBounds(kecLayer.getBounds());
+      kecamatanOutline = kecLayer;
+    } catch (err) {
+      statusEl.textContent = `${t.load_failed}: ${err.message}`;
+      document.body.dataset.ready = "error";
+      return;
+    }
+    await redraw();
   }
 
   init();

@@ -1,0 +1,183 @@
+"""(C) ``/api/v1/choropleth?level=desa`` for the whole province against the bare SQL that
+produces the same GeoJSON, side by side in one run.
+
+    .venv/bin/python bench/bench_choropleth.py [--repeat 9]
+
+Loads Sulawesi Tenggara (2,283 desa, 221 kecamatan) into a bench database of its own,
+adds 100,000 synthetic incidents and 10,000 TPS (``pks_geo.ingest.synthetic``), then times,
+warm and alternately (medians of ``--repeat`` runs):
+
+- the API through the Flask test client and through a live waitress server (HTTP);
+- the API answering ``If-None-Match`` (304);
+- reference A, the bare SQL producing the same FeatureCollection: the same coverage-
+  simplified geometries (copied into a table from the app's cache) and the same per-desa
+  counts, written by PostGIS as ``json_agg(ST_AsGeoJSON(row, 'geom', 5))``;
+- reference B, the same bare SQL on the full-detail polygons (what serving without
+  simplification would cost; its payload is reported too).
+
+Target: API / reference A <= 1.5 and the payload <= 1.5 MB gzipped. Prints a table and
+writes ``bench/results/bench_choropleth-<UTC time>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import time
+from typing import Any
+
+import psycopg
+from common import (
+    SCALES,
+    Result,
+    bench_database,
+    interleaved,
+    live_server,
+    median,
+    plain_conninfo,
+    print_table,
+    write_results,
+)
+from sqlalchemy import Engine, text
+
+from pks_geo.analysis.simplify import display_geometries
+from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.ingest.elections import read_elections_file, upsert_elections
+from pks_geo.ingest.synthetic import synthesize
+from pks_geo.web import create_app
+
+PATH = "/api/v1/choropleth?level=desa"
+INCIDENTS, TPS = 100_000, 10_000
+
+BARE_SQL = """
+WITH counts AS (
+    SELECT desa_kode AS kode, count(*) AS n FROM incident
+    WHERE counted AND desa_kode IS NOT NULL GROUP BY desa_kode
+)
+SELECT json_build_object('type', 'FeatureCollection',
+                         'features', json_agg(ST_AsGeoJSON(t.*, 'geom', 5)::json ORDER BY t.kode))::text
+FROM (
+    SELECT a.kode, a.nama, coalesce(c.n, 0) AS value, coalesce(c.n, 0) AS n_incidents, g.geom
+    FROM admin_area a JOIN {geometry_table} g USING (kode) LEFT JOIN counts c USING (kode)
+    WHERE a.level = 'desa'
+) t
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def prepare(engine: Engine) -> dict[str, Any]:
+    started = time.perf_counter()
+    report = load_boundary_paths(engine, SCALES["province"], progress=False)
+    with engine.begin() as conn:
+        upsert_elections(conn, read_elections_file(), "data/elections.toml")
+    synth = synthesize(engine, incidents=INCIDENTS, tps=TPS, seed=1)
+    with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        counts = dict(conn.execute("SELECT level, count(*) FROM admin_area GROUP BY level").fetchall())
+    seconds = time.perf_counter() - started
+    log(f"loaded {report.accepted} areas {counts}, {synth.summary()} in {seconds:.1f} s")
+    return {"areas": counts, "incidents": INCIDENTS, "tps": TPS}
+
+
+def copy_display_geometries(engine: Engine) -> None:
+    """The app's simplified geometries into a table, so the bare SQL writes the same ones."""
+    geometries = display_geometries(engine, "desa").geometries
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_display_geom"))
+        conn.execute(text("CREATE TABLE bench_display_geom (kode text PRIMARY KEY, geom geometry)"))
+        conn.execute(text("INSERT INTO bench_display_geom VALUES (:kode, ST_GeomFromGeoJSON(:g))"),
+                     [{"kode": k, "g": g.decode()} for k, g in geometries.items()])
+        conn.execute(text("CREATE TABLE bench_full_geom AS SELECT kode, ST_ForcePolygonCCW(geom) AS geom "
+                          "FROM admin_area WHERE level = 'desa'"))
+
+
+class Http:
+    """One keep-alive connection, as a browser would hold."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+        self.conn.request("GET", path, headers=headers or {})
+        response = self.conn.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+
+
+def measure(engine: Engine, reps: int) -> tuple[list[Result], dict[str, Any]]:
+    url = engine.url.render_as_string(hide_password=False)
+    client = create_app({"DATABASE_URL": url, "TESTING": True}).test_client()
+    cold_start = time.perf_counter()
+    first = client.get(PATH)
+    cold = time.perf_counter() - cold_start
+    assert first.status_code == 200, first.data[:300]
+    body, etag = first.data, first.headers["ETag"]
+    copy_display_geometries(engine)
+    sizes = {"api": len(body), "api_gzip": len(gzip.compress(body, 6))}
+    with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn, live_server(engine) as base:
+        bare = {name: BARE_SQL.format(geometry_table=table)
+                for name, table in (("simplified", "bench_display_geom"), ("full", "bench_full_geom"))}
+        for name, sql in bare.items():
+            text_out = conn.execute(sql).fetchone()[0].encode()
+            sizes[f"bare_{name}"] = len(text_out)
+            sizes[f"bare_{name}_gzip"] = len(gzip.compress(text_out, 6))
+        web = Http(base)
+        status, http_body, _ = web.get(PATH)
+        assert status == 200 and len(http_body) == len(body)
+        times = interleaved({
+            "api_client": lambda: client.get(PATH).data,
+            "api_http": lambda: web.get(PATH),
+            "api_304": lambda: web.get(PATH, {"If-None-Match": etag}),
+            "bare_simplified": lambda: conn.execute(bare["simplified"]).fetchone(),
+            "bare_full": lambda: conn.execute(bare["full"]).fetchone(),
+        }, reps)
+        fisher = "/api/v1/choropleth?level=desa&metric=per_1000_dpt&scheme=fisher_jenks&k=7"
+        client.get(fisher)
+        fisher_ms = median([_time(lambda: client.get(fisher)) for _ in range(reps)]) * 1000
+    ms = {name: median(values) * 1000 for name, values in times.items()}
+    ref = ms["bare_simplified"]
+    results = [
+        Result("C", "province", "choropleth desa, test client (warm)", ms["api_client"], "ms",
+               "bare SQL, same GeoJSON", ref, ms["api_client"] / ref, "<= 1.5"),
+        Result("C", "province", "choropleth desa, HTTP waitress (warm)", ms["api_http"], "ms",
+               "bare SQL, same GeoJSON", ref, ms["api_http"] / ref, "<= 1.5"),
+        Result("C", "province", "choropleth desa, 304 If-None-Match", ms["api_304"], "ms",
+               "bare SQL, same GeoJSON", ref, ms["api_304"] / ref, ""),
+        Result("C", "province", "choropleth desa, test client (warm)", ms["api_client"], "ms",
+               "bare SQL, full-detail polygons", ms["bare_full"], ms["api_client"] / ms["bare_full"], ""),
+        Result("C", "province", "payload gzip (level 6)", sizes["api_gzip"] / 1e6, "MB",
+               "full-detail polygons, gzip", sizes["bare_full_gzip"] / 1e6,
+               sizes["api_gzip"] / sizes["bare_full_gzip"], "<= 1.5 MB"),
+        Result("C", "province", "cold first request (numba compile, simplify)", cold * 1000, "ms"),
+        Result("C", "province", "per_1000_dpt fisher_jenks k=7, test client", fisher_ms, "ms",
+               "bare SQL, same GeoJSON", ref, fisher_ms / ref, ""),
+    ]
+    return results, {"ms": ms, "bytes": sizes, "cold_ms": cold * 1000, "fisher_jenks_ms": fisher_ms}
+
+
+def _time(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9, help="timed runs per candidate (median)")
+    args = parser.parse_args()
+    with bench_database("choropleth") as engine:
+        meta = prepare(engine)
+        results, extra = measure(engine, args.repeat)
+    print_table(results)
+    for key, value in extra["bytes"].items():
+        print(f"  {key:>22}: {value:>12,} bytes")
+    path = write_results(results, "bench_choropleth", {**meta, **extra, "repeat": args.repeat})
+    log(f"results written to {path}")
+
+
+if __name__ == "__main__":
+    main()

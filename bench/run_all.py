@@ -1,0 +1,342 @@
+"""The benchmark suite in one command: pks-geo against side-by-side references at three scales.
+
+    .venv/bin/python bench/run_all.py [--scale kabupaten|province|national ...] [--repeat N]
+
+Scales: ``kabupaten`` (Konawe Selatan, 351 desa), ``province`` (Sulawesi Tenggara, 2,283
+desa), ``national`` (Indonesia, 7,285 kecamatan; no desa). Each scale gets its own database
+(created and dropped here; the user's ``pks_geo`` database is never touched), loads its
+boundaries, adds synthetic incidents and TPS (``pks-geo synth``) and measures:
+
+- (L) boundary load: ``load_boundary_paths`` vs geopandas ``read_file`` + ``to_postgis``;
+- (J) incident import/locating, rows/s: pks-geo ``import_incidents`` (bench/bench_import.py's
+  ACLED file) vs the bare PostGIS join (COPY + ``ST_Covers`` join + INSERT) and vs
+  ``geopandas.sjoin`` (in memory, and bench_import's read + sjoin + to_postgis pipeline);
+- (T) ``/tiles/areas-<level>/z/x/y.pbf`` vs the same ``ST_AsMVT`` statement run bare
+  (bench/bench_tiles.py), p50/p95 per tile, warm, tile cache off (cache hits reported too);
+- (G) ``/api/v1/choropleth`` bytes/s vs DB-side ``json_agg(ST_AsGeoJSON)`` and vs ``orjson.dumps``;
+- (F) OGC ``/ogc/collections/areas/items`` at limit 1, 10, 100, 1000 vs a bare ``SELECT 1``;
+- (H) Gi* (``pks_geo.analysis.hotspots.hotspots``) vs bare ``esda.G_Local(star=True)``;
+- (B) province only: the tiled desa map in headless Chromium (first draw, pan, zoom) vs the
+  GeoJSON choropleth.
+
+Every ratio is ``pks-geo / reference`` in the row's unit (ms: lower is better; rows/s and
+bytes/s: higher is better), medians of ``--repeat`` runs measured alternately in one run.
+Prints a table and writes ``bench/results/run_all-<UTC time>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import psycopg
+from bench_tiles import Http, browser_results, tile_results
+from common import (
+    SCALE_LEVEL,
+    SCALES,
+    Result,
+    bench_database,
+    interleaved,
+    live_server,
+    median,
+    plain_conninfo,
+    print_table,
+    repeat,
+    write_results,
+)
+from sqlalchemy import Engine, text
+
+from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.ingest.elections import read_elections_file, upsert_elections
+from pks_geo.ingest.synthetic import synthesize
+
+SYNTH = {"kabupaten": (20_000, 2_000), "province": (100_000, 10_000), "national": (100_000, 0)}
+"""Synthetic incidents and TPS per scale (national has no desa, so no TPS)."""
+LOCATE_ROWS = {"kabupaten": 20_000, "province": 100_000, "national": 100_000}
+OGC_LIMITS = (1, 10, 100, 1000)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- (L) boundary loads -------------------------------------------------------------------------
+
+def load_results(engine: Engine, scale: str, reps: int) -> list[Result]:
+    paths = SCALES[scale]
+    report = None
+
+    def pks_geo() -> None:
+        nonlocal report
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM admin_area"))
+        report = load_boundary_paths(engine, paths, progress=False)
+
+    def geopandas() -> None:
+        for i, path in enumerate(paths):
+            gpd.read_file(path, engine="pyogrio").to_postgis(f"bench_load_{i}", engine, if_exists="replace")
+
+    times = interleaved({"pks": pks_geo, "ref": geopandas}, reps, warmup=0)
+    assert report is not None
+    rows = report.accepted
+    repaired = sum(1 for w in report.warnings if w.field == "geometry" and "make_valid" in w.reason)
+    with engine.begin() as conn:
+        for i in range(len(paths)):
+            conn.execute(text(f"DROP TABLE IF EXISTS bench_load_{i}"))  # i is ours, not input
+    pks_rate, ref_rate = rows / median(times["pks"]), rows / median(times["ref"])
+    return [Result("L", scale, f"boundary load ({rows} areas)", pks_rate, "areas/s",
+                   "gpd.read_file + to_postgis", ref_rate, pks_rate / ref_rate, "works",
+                   {"seconds": median(times["pks"]), "repaired": repaired, "warnings": len(report.warnings)})]
+
+
+def prepare_data(engine: Engine, scale: str) -> dict[str, Any]:
+    with engine.begin() as conn:
+        upsert_elections(conn, read_elections_file(), "data/elections.toml")
+    incidents, tps = SYNTH[scale]
+    result = synthesize(engine, incidents=incidents, tps=tps, seed=1)
+    log(result.summary())
+    return {"synth_seconds": result.seconds, "synth_rows_per_s": (incidents + tps) / result.seconds}
+
+
+# --- (J) locating ------------------------------------------------------------------------------
+
+BARE_JOIN = """
+CREATE TEMP TABLE bare_pts (idx integer, lon float8, lat float8) ON COMMIT DROP;
+"""
+BARE_INSERT = """
+INSERT INTO bare_located (idx, kode, parent_kode, geom)
+SELECT DISTINCT ON (p.idx) p.idx, a.kode, a.parent_kode, p.geom
+FROM (SELECT idx, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM bare_pts) p
+JOIN admin_area a ON a.level = %(level)s AND ST_Covers(a.geom, p.geom)
+ORDER BY p.idx, a.kode
+"""
+
+
+def bare_join(conninfo: str, lon: np.ndarray, lat: np.ndarray, level: str) -> int:
+    """COPY the points, locate them with one ST_Covers join, store the result."""
+    with psycopg.connect(conninfo) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare_located")
+        conn.execute("CREATE TABLE bare_located (idx integer, kode text, parent_kode text, "
+                     "geom geometry(Point, 4326))")
+        conn.execute(BARE_JOIN)
+        with conn.cursor() as cur, cur.copy("COPY bare_pts (idx, lon, lat) FROM STDIN") as copy:
+            for row in zip(range(len(lon)), lon.tolist(), lat.tolist(), strict=True):
+                copy.write_row(row)
+        located = conn.execute(BARE_INSERT, {"level": level}).rowcount
+        conn.commit()
+    return located
+
+
+def sample_points(engine: Engine, level: str, n: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    areas = gpd.read_postgis(text("SELECT kode, geom FROM admin_area WHERE level = :l ORDER BY kode"),
+                             engine, geom_col="geom", params={"l": level})
+    weights = areas.to_crs(32751).area.to_numpy()
+    counts = np.random.default_rng(seed).multinomial(n, weights / weights.sum())
+    points = areas.geometry.sample_points(size=counts, rng=seed).explode(index_parts=False)
+    points = points[~points.is_empty]
+    return points.x.to_numpy(), points.y.to_numpy()
+
+
+def locate_results(engine: Engine, scale: str, reps: int) -> list[Result]:
+    import bench_import
+
+    from pks_geo.ingest.incident_load import import_incidents
+
+    level = SCALE_LEVEL[scale]
+    n = LOCATE_ROWS[scale]
+    conninfo = plain_conninfo(engine)
+    areas = gpd.read_postgis(text("SELECT kode, parent_kode, geom FROM admin_area WHERE level = :l"),
+                             engine, geom_col="geom", params={"l": level})
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fns: dict[str, Any] = {}
+        path = Path(tmp) / "acled.csv"
+        if level == "desa":
+            bench_import.write_acled(path, n, engine)
+            frame = pd.read_csv(path, usecols=["longitude", "latitude"])
+            lon, lat = frame["longitude"].to_numpy(), frame["latitude"].to_numpy()
+
+            def pks_geo() -> None:
+                with engine.begin() as conn:
+                    conn.execute(text("DELETE FROM incident WHERE source = 'bench-locate'"))
+                report = import_incidents(engine, path, fmt="acled", source="bench-locate", progress=False)
+                assert report.inserted == len(lon), report.summary()
+
+            fns["pks"] = pks_geo
+            fns["pipeline"] = lambda: bench_import.reference(path, engine)
+        else:
+            lon, lat = sample_points(engine, level, n)
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+        fns["bare"] = lambda: bare_join(conninfo, lon, lat, level)
+        fns["sjoin"] = lambda: gpd.sjoin(points, areas, how="inner", predicate="within")
+        times = interleaved(fns, reps)
+    rows = len(lon)
+    rate = {k: rows / median(v) for k, v in times.items()}
+    if "pks" in rate:
+        for ref, label in (("bare", "bare PostGIS join SQL"), ("sjoin", "geopandas.sjoin (in memory)"),
+                           ("pipeline", "read_file + sjoin + to_postgis")):
+            results.append(Result("J", scale, f"incident import+locate ({rows} rows)", rate["pks"], "rows/s",
+                                  label, rate[ref], rate["pks"] / rate[ref],
+                                  ">= 50,000 rows/s (province)"))
+    else:
+        results.append(Result("J", scale, f"bare PostGIS join ({rows} rows, kecamatan)", rate["bare"],
+                              "rows/s", "geopandas.sjoin (in memory)", rate["sjoin"],
+                              rate["bare"] / rate["sjoin"], "pks-geo locates in desa: n/a"))
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare_located")
+        conn.execute("DROP TABLE IF EXISTS bench_reference")
+    return results
+
+
+# --- (G) choropleth GeoJSON -----------------------------------------------------------------------
+
+DB_GEOJSON = """
+SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
+    'type', 'Feature', 'id', kode, 'geometry', ST_AsGeoJSON(geom, 6)::json,
+    'properties', json_build_object('kode', kode, 'nama', nama))))::text
+FROM admin_area WHERE level = %(level)s
+"""
+
+
+def choropleth_results(engine: Engine, base_url: str, scale: str, reps: int) -> list[Result]:
+    level = SCALE_LEVEL[scale]
+    client = Http(base_url)
+    path = f"/api/v1/choropleth?level={level}&metric=count"
+    status, body, _ = client.get(path)
+    assert status == 200, body[:300]
+    document = orjson.loads(body)
+    sizes: dict[str, int] = {"pks": len(body), "orjson": len(orjson.dumps(document))}
+    with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn:
+        sizes["db"] = len(conn.execute(DB_GEOJSON, {"level": level}).fetchone()[0].encode())
+        times = interleaved({
+            "pks": lambda: client.get(path),
+            "db": lambda: conn.execute(DB_GEOJSON, {"level": level}).fetchone(),
+            "orjson": lambda: orjson.dumps(document),
+        }, reps)
+    client.close()
+    rate = {k: sizes[k] / median(v) / 1e6 for k, v in times.items()}
+    extra = {"bytes": sizes, "ms": {k: median(v) * 1000 for k, v in times.items()}}
+    return [
+        Result("G", scale, f"choropleth {level} GeoJSON ({sizes['pks']:,} B)", rate["pks"], "MB/s",
+               "orjson.dumps of the same document", rate["orjson"], rate["pks"] / rate["orjson"],
+               ">= 0.5x", extra),
+        Result("G", scale, f"choropleth {level} GeoJSON ({sizes['pks']:,} B)", rate["pks"], "MB/s",
+               "DB json_agg(ST_AsGeoJSON), full geometry", rate["db"], rate["pks"] / rate["db"], "", extra),
+    ]
+
+
+# --- (F) OGC API items --------------------------------------------------------------------------
+
+def ogc_results(engine: Engine, base_url: str, scale: str, reps: int) -> list[Result]:
+    level = SCALE_LEVEL[scale]
+    client = Http(base_url)
+    results = []
+    with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn:
+        select_one = median(repeat(lambda: conn.execute("SELECT 1").fetchone(), 200, warmup=20)) * 1000
+    health = median(repeat(lambda: client.get("/healthz"), 50, warmup=5)) * 1000
+    for limit in OGC_LIMITS:
+        path = f"/ogc/collections/areas/items?level={level}&limit={limit}"
+        status, body, _ = client.get(path)
+        assert status == 200, body[:300]
+        ms = median(repeat(lambda path=path: client.get(path), max(reps, 5))) * 1000
+        results.append(Result("F", scale, f"OGC areas/items limit={limit}", ms, "ms",
+                              "bare SELECT 1 round trip", select_one, ms / select_one, "",
+                              {"bytes": len(body), "healthz_ms": health}))
+    client.close()
+    return results
+
+
+# --- (H) Gi* ---------------------------------------------------------------------------------------
+
+def hotspot_results(engine: Engine, scale: str, reps: int) -> list[Result]:
+    from esda.getisord import G_Local
+
+    from pks_geo.analysis.aggregate import aggregate
+    from pks_geo.analysis.filters import parse_filters
+    from pks_geo.analysis.hotspots import HotspotOptions, hotspots
+    from pks_geo.analysis.weights import area_weights
+
+    level = SCALE_LEVEL[scale]
+    filters = parse_filters({"level": level}, engine)
+    options = HotspotOptions()
+    weights = area_weights(engine, level)
+    frame = aggregate(engine, level, "count", filters).set_index("kode")
+    y = frame.loc[list(weights.w.id_order), "value"].to_numpy(dtype=float)
+    w = weights.fresh_w()
+    w.transform = "B"
+
+    def bare() -> None:
+        G_Local(y, w, transform="B", permutations=options.permutations, star=True, n_jobs=1,
+                seed=options.seed)
+
+    times = interleaved({"pks": lambda: hotspots(engine, level, "count", filters, options), "esda": bare},
+                        reps)
+    pks, ref = median(times["pks"]) * 1000, median(times["esda"]) * 1000
+    return [Result("H", scale, f"Gi* {level} ({len(y)} areas, {options.permutations} perm.)", pks, "ms",
+                   "bare esda.G_Local(star=True)", ref, pks / ref, "")]
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def run_scale(scale: str, reps: int, browser: bool) -> tuple[list[Result], dict[str, Any]]:
+    results: list[Result] = []
+    with bench_database(scale) as engine:
+        log(f"{scale}: loading boundaries")
+        results += load_results(engine, scale, reps=3)
+        log(f"{scale}: locating incidents (J)")
+        results += locate_results(engine, scale, reps=3)
+        meta = prepare_data(engine, scale)
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        level = SCALE_LEVEL[scale]
+        with live_server(engine, TILE_CACHE_MB=0) as base, live_server(engine) as cached:
+            log(f"{scale}: tiles (T)")
+            results += tile_results(engine, base, cached, scale, level, repetitions=3)
+            log(f"{scale}: choropleth (G)")
+            results += choropleth_results(engine, base, scale, reps)
+            log(f"{scale}: OGC items (F)")
+            results += ogc_results(engine, base, scale, reps)
+            if browser:
+                log(f"{scale}: browser (B)")
+                with engine.connect() as conn:
+                    box = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                                            "(SELECT ST_Extent(geom) e FROM admin_area WHERE level = :l) s"),
+                                       {"l": level}).one()
+                results += browser_results(base, tuple(box), scale, level)
+        log(f"{scale}: hot spots (H)")
+        results += hotspot_results(engine, scale, reps=3)
+    return results, meta
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="pks-geo benchmark suite (see bench/README.md)")
+    parser.add_argument("--scale", choices=list(SCALES), action="append",
+                        help="scale(s) to run; default all three")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions per light measurement")
+    parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium map")
+    args = parser.parse_args()
+    scales = args.scale or list(SCALES)
+    results: list[Result] = []
+    meta: dict[str, Any] = {}
+    for scale in scales:
+        scale_results, scale_meta = run_scale(scale, args.repeat, browser=scale == "province"
+                                              and not args.no_browser)
+        results += scale_results
+        meta[scale] = scale_meta
+        print_table(scale_results)
+        print()
+    print_table(results)
+    path = write_results(results, "run_all", {"scales": scales, "repeat": args.repeat, "data": meta})
+    print(f"\nresults written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Feature collections for the OGC API – Features endpoints: areas, incidents and TPS.
+
+Each collection is described once (:class:`CollectionSpec`: table, id, geometry,
+properties, temporal column, extra equality filters, the least role that may read it) and
+queried by the same three functions: items (paged), one item, and the extent. PostGIS
+writes each feature's JSON (``json_build_object`` + ``ST_AsGeoJSON``), RFC 7946-wound.
+The SQL is assembled only from the constant fragments below; request values are bound
+parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """How one collection maps to SQL. Every string here is a constant of this module."""
+
+    id: str
+    title: dict[str, str]
+    description: dict[str, str]
+    min_role: str
+    from_sql: str
+    id_sql: str
+    id_type: str
+    """``text`` or ``bigint``: how ``/items/{fid}`` is compared."""
+    geom_column: str
+    """The indexed geometry column (bbox filters and extents use it)."""
+    geom_sql: str
+    """What is written as the feature's geometry (e.g. re-wound to RFC 7946)."""
+    properties: tuple[tuple[str, str], ...]
+    order_sql: str
+    datetime_sql: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+    """Extra query parameters: name -> column compared for equality."""
+
+    def feature_sql(self) -> str:
+        props = ", ".join(f"'{name}', {expr}" for name, expr in self.properties)
+        return (f"json_build_object('type', 'Feature', 'id', {self.id_sql}, "
+                f"'geometry', ST_AsGeoJSON({self.geom_sql}, 6)::json, "
+                f"'properties', json_build_object({props}))::text")
+
+
+COLLECTIONS: dict[str, CollectionSpec] = {
+    "areas": CollectionSpec(
+        id="areas",
+        title={"id": "Wilayah administrasi", "en": "Administrative areas"},
+        description={"id": "Kabupaten, kecamatan dan desa/kelurahan (kode Kemendagri)",
+                     "en": "Kabupaten, kecamatan and desa/kelurahan (Kemendagri codes)"},
+        min_role="viewer",
+        from_sql="admin_area a",
+        id_sql="a.kode", id_type="text",
+        geom_column="a.geom", geom_sql="ST_ForcePolygonCCW(a.geom)",
+        properties=(("kode", "a.kode"), ("nama", "a.nama"), ("level", "a.level"),
+                    ("parent_kode", "a.parent_kode"), ("jenis", "a.jenis"),
+                    ("area_km2", "round(a.area_km2::numeric, 3)")),
+        order_sql="a.kode",
+        filters={"level": "a.level", "parent_kode": "a.parent_kode"},
+    ),
+    "incidents": CollectionSpec(
+        id="incidents",
+        title={"id": "Insiden konflik", "en": "Conflict incidents"},
+        description={"id": "Insiden dengan lokasi, kategori, korban dan tahapan pemilu (analis ke atas)",
+                     "en": "Incidents with location, category, casualties and election stage "
+                           "(analysts and above)"},
+        min_role="analyst",
+        from_sql="incident i",
+        id_sql="i.id", id_type="bigint",
+        geom_column="i.geom", geom_sql="i.geom",
+        properties=(("source", "i.source"), ("external_id", "i.external_id"),
+                    ("event_date", "i.event_date"), ("date_precision", "i.date_precision"),
+                    ("kategori", "i.kategori"), ("original_type", "i.original_type"),
+                    ("sub_type", "i.sub_type"), ("actor1", "i.actor1"), ("actor2", "i.actor2"),
+                    ("meninggal", "i.meninggal"), ("luka", "i.luka"),
+                    ("description", "i.description"), ("sumber", "i.sumber"),
+                    ("place_name", "i.place_name"), ("location_precision", "i.location_precision"),
+                    ("desa_kode", "i.desa_kode"), ("kecamatan_kode", "i.kecamatan_kode"),
+                    ("counted", "i.counted"), ("election_code", "i.election_code"),
+                    ("stage", "i.stage"), ("status", "i.status")),
+        order_sql="i.id",
+        datetime_sql="i.event_date",
+        filters={"kategori": "i.kategori", "kecamatan_kode": "i.kecamatan_kode",
+                 "desa_kode": "i.desa_kode", "election_code": "i.election_code", "stage": "i.stage"},
+    ),
+    "tps": CollectionSpec(
+        id="tps",
+        title={"id": "Tempat pemungutan suara (TPS)", "en": "Polling stations (TPS)"},
+        description={"id": "TPS per pemilu dengan jumlah pemilih (DPT)",
+                     "en": "Polling stations per election with registered voters (DPT)"},
+        min_role="viewer",
+        from_sql="polling_site p JOIN election e ON e.code = p.election_code",
+        id_sql="p.id", id_type="bigint",
+        geom_column="p.geom", geom_sql="p.geom",
+        properties=(("election_code", "p.election_code"), ("kode_tps", "p.kode_tps"),
+                    ("no_tps", "p.no_tps"), ("desa_kode", "p.desa_kode"),
+                    ("kecamatan_kode", "p.kecamatan_kode"), ("dpt", "p.dpt"),
+                    ("location_precision", "p.location_precision"), ("alamat", "p.alamat"),
+                    ("kategori_kerawanan", "p.kategori_kerawanan"), ("voting_day", "e.voting_day")),
+        order_sql="p.id",
+        datetime_sql="e.voting_day",
+        filters={"election_code": "p.election_code", "kecamatan_kode": "p.kecamatan_kode",
+                 "desa_kode": "p.desa_kode"},
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Validated items parameters (see :mod:`pks_geo.web.ogc` for parsing)."""
+
+    limit: int
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    equals: dict[str, str] = field(default_factory=dict)
+
+
+def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]:
+    parts, params = ["TRUE"], {}
+    if query.bbox is not None:
+        parts.append(f"{spec.geom_column} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+        params.update(zip(("minx", "miny", "maxx", "maxy"), query.bbox, strict=True))
+    if spec.datetime_sql and query.date_from:
+        parts.append(f"{spec.datetime_sql} >= :date_from")
+        params["date_from"] = query.date_from
+    if spec.datetime_sql and query.date_to:
+        parts.append(f"{spec.datetime_sql} <= :date_to")
+        params["date_to"] = query.date_to
+    for index, (name, value) in enumerate(sorted(query.equals.items())):
+        parts.append(f"{spec.filters[name]} = :eq{index}")
+        params[f"eq{index}"] = value
+    return " AND ".join(parts), params
+
+
+def items(conn: Connection, spec: CollectionSpec, query: ItemQuery) -> tuple[int, list[str]]:
+    """(numberMatched, feature JSON texts of the page)."""
+    where, params = _where(spec, query)
+    matched = conn.execute(text(f"SELECT count(*) FROM {spec.from_sql} WHERE {where}"), params).scalar_one()
+    rows = conn.execute(text(
+        f"SELECT {spec.feature_sql()} FROM {spec.from_sql} WHERE {where} "
+        f"ORDER BY {spec.order_sql} LIMIT :limit OFFSET :offset"),
+        {**params, "limit": query.limit, "offset": query.offset}).scalars().all()
+    return int(matched), list(rows)
+
+
+def item(conn: Connection, spec: CollectionSpec, fid: str) -> str | None:
+    """One feature's JSON text, or ``None`` when there is no such id."""
+    if spec.id_type == "bigint":
+        if not fid.isdigit() or len(fid) > 18:
+            return None
+        value: Any = int(fid)
+    else:
+        value = fid
+    return conn.execute(text(f"SELECT {spec.feature_sql()} FROM {spec.from_sql} "
+                             f"WHERE {spec.id_sql} = :fid"), {"fid": value}).scalar()
+
+
+def extent(conn: Connection, spec: CollectionSpec) -> tuple[list[float] | None, list[str | None] | None]:
+    """Spatial bbox [minx, miny, maxx, maxy] and temporal interval [start, end] (ISO dates)."""
+    when = spec.datetime_sql
+    temporal = (f"min({when})::text AS t0, max({when})::text AS t1" if when
+                else "NULL::text AS t0, NULL::text AS t1")
+    row = conn.execute(text(
+        "SELECT ST_XMin(e.x), ST_YMin(e.x), ST_XMax(e.x), ST_YMax(e.x), e.t0, e.t1 FROM ("
+        f"SELECT ST_Extent({spec.geom_column}) AS x, {temporal} "
+        f"FROM {spec.from_sql}) e")).one()
+    bbox = None if row[0] is None else [round(float(v), 6) for v in row[:4]]
+    interval = [row[4], row[5]] if spec.datetime_sql else None
+    return bbox, interval

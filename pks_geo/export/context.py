@@ -1,0 +1,49 @@
+"""Who asks for an export, with which parameters: shared by the API and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pks_geo.analysis.filters import FilterSet, ParameterError, parse_filters, single_value
+from pks_geo.analysis.security_data import SecurityData, load_security_data
+from pks_geo.auth import role_at_least
+
+LANGUAGES = ("id", "en")
+
+
+@dataclass
+class ExportContext:
+    engine: Engine
+    args: Mapping[str, Any]
+    """Request parameters: a werkzeug MultiDict (API) or a plain dict (CLI)."""
+    role: str | None
+    actor: str
+    lang: str = "id"
+    security_dir: str | None = None
+    _security: SecurityData | None = field(default=None, repr=False)
+
+    def allowed(self, minimum: str) -> bool:
+        return role_at_least(self.role, minimum)
+
+    @property
+    def security(self) -> SecurityData:
+        if self._security is None:
+            self._security = load_security_data(self.security_dir)
+        return self._security
+
+    def value(self, name: str) -> str | None:
+        return single_value(self.args, name)
+
+    def filters(self, default_level: str = "kecamatan") -> FilterSet:
+        return parse_filters(self.args, self.engine, default_level=default_level)
+
+    def check_names(self, allowed: tuple[str, ...]) -> None:
+        """Refuse unknown parameter names: a typo must not silently export everything."""
+        for name in self.args:
+            if name not in allowed and name not in ("lang", "marking"):
+                raise ParameterError(name, f"unknown parameter {name!r} for this dataset; known: "
+                                           f"{', '.join(sorted(allowed))}")

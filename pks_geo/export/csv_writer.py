@@ -1,0 +1,71 @@
+"""CSV roster: one row per feature of the dataset's roster layer, with ``lon``/``lat``.
+
+The metadata (marking first) opens the file as ``#`` comment lines, so whoever opens it in
+a spreadsheet sees the classification and the filters before the data; pandas reads it with
+``pd.read_csv(path, comment=None, skiprows=<number of # lines>)`` or ``csv`` after skipping
+lines that start with ``#``. Polygons (choropleth, hotspots) get the coordinates of a point
+inside the area. Rows are written batch by batch (memory flat); layers that come from
+PostGIS are written by PostgreSQL's own ``COPY ... CSV``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import shapely
+
+from pks_geo.export.metadata import metadata_lines
+from pks_geo.export.model import DatasetExport, Layer
+
+MIMETYPE = "text/csv; charset=utf-8"
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "json":
+        return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode()
+    if kind == "bool":
+        return "true" if value else "false"
+    return value
+
+
+def label_points(geometries: list[Any]) -> list[tuple[float | None, float | None]]:
+    """(lon, lat) of each GeoJSON geometry text: the point itself, else a point inside it."""
+    geoms = shapely.from_geojson([g if g is None or isinstance(g, str) else g.decode() for g in geometries])
+    out: list[tuple[float | None, float | None]] = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            out.append((None, None))
+            continue
+        point = geom if geom.geom_type == "Point" else geom.point_on_surface()
+        out.append((round(point.x, 6), round(point.y, 6)))
+    return out
+
+
+def _rows(layer: Layer) -> Iterator[bytes]:
+    kinds = [kind for _, kind in layer.fields]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*layer.field_names, "lon", "lat"])
+    for batch in layer.batches():
+        points = label_points([row[-1] for row in batch])
+        for row, (lon, lat) in zip(batch, points, strict=True):
+            writer.writerow([_cell(v, k) for v, k in zip(row[:-1], kinds, strict=True)]
+                            + ["" if lon is None else lon, "" if lat is None else lat])
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    rest = buffer.getvalue()
+    if rest:
+        yield rest.encode("utf-8")
+
+
+def csv_chunks(export: DatasetExport, metadata: dict[str, Any]) -> Iterator[bytes]:
+    yield "".join(f"# {line}\n" for line in metadata_lines(metadata)).encode("utf-8")
+    layer = export.layer(export.roster)
+    yield from (layer.csv_batches() if layer.csv_batches is not None else _rows(layer))

@@ -1,0 +1,141 @@
+"""Area datasets: ``choropleth`` and ``hotspots`` (aggregates: every role may export them).
+
+Both reuse the analysis modules behind the map's own API, with the same parameters, so a
+file exported from a map view holds exactly what the map showed. Geometries are the full
+resolution boundaries (``weights.area_layer``), not the simplified display ones, because
+the files are for GIS work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pks_geo.analysis import hotspots
+from pks_geo.analysis.aggregate import check_metric
+from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS, build_choropleth, parse_choropleth_args
+from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError, parse_bool
+from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
+from pks_geo.export.context import ExportContext
+from pks_geo.export.model import DatasetExport, Layer
+
+HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, "metric", "smooth", "method", "permutations", "fdr", "seed",
+                      "weights", "band_m", "min_incidents")
+AGGREGATE_SOURCE = "Incident records of pks-geo (table incident), counted per area; DPT from the TPS lists"
+
+
+def _once(rows: list[tuple]) -> Any:
+    def batches() -> Iterator[list[tuple]]:
+        yield rows
+    return batches
+
+
+def build_choropleth_export(ctx: ExportContext) -> DatasetExport:
+    args = {k: v for k, v in _items(ctx.args) if k != "marking"}
+    req = parse_choropleth_args(args, ctx.engine, default_lang=ctx.lang)
+    collection = build_choropleth(ctx.engine, req)
+    legend = collection["legend"]
+    geometries = area_layer(ctx.engine, req.filters.level).geojson
+    rows = []
+    for feature in collection["features"]:
+        p = feature["properties"]
+        cls = p["class"]
+        label = legend["no_data"]["label"] if cls is None else legend["labels"][cls]
+        color = legend["no_data"]["color"] if cls is None else legend["colors"][cls]
+        rows.append((p["kode"], p["nama"], p["value"], cls, label, color, p["rank"], p["n_incidents"],
+                     p["dpt"], geometries.get(p["kode"])))
+    fields = [("kode", "str"), ("nama", "str"), ("value", "float"), ("class", "int"), ("class_label", "str"),
+              ("color", "str"), ("rank", "int"), ("n_incidents", "int"), ("dpt", "int")]
+    layer = Layer(f"choropleth_{req.filters.level}", "MultiPolygon", fields, _once(rows), label_field="nama")
+    return DatasetExport(
+        "choropleth", f"Peta koroplet: {collection['metric']['label']} per {req.filters.level}", [layer],
+        roster=layer.name, sources=[AGGREGATE_SOURCE],
+        parameters={"metric": collection["metric"], "legend": legend,
+                    "dpt_election": collection["filters"].get("dpt_election")},
+        election=req.filters.election, filters=collection["filters"])
+
+
+def _items(args: Any) -> list[tuple[str, Any]]:
+    if hasattr(args, "lists"):
+        return [(k, v if len(v) > 1 else v[0]) for k, v in args.lists()]
+    return list(args.items())
+
+
+def _number(ctx: ExportContext, name: str, kind: Any, default: Any, low: float, high: float) -> Any:
+    raw = ctx.value(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ParameterError(name, f"expected a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
+    return value
+
+
+def hotspot_options(ctx: ExportContext) -> hotspots.HotspotOptions:
+    """The same options (names, defaults, limits) as ``GET /api/v1/hotspots``."""
+    kind = ctx.value("weights") or "queen"
+    if kind not in WEIGHT_KINDS:
+        raise ParameterError("weights", f"unknown value {kind!r}; expected one of {', '.join(WEIGHT_KINDS)}")
+    band = _number(ctx, "band_m", float, None, *BAND_RANGE_M)
+    if kind == "distance" and band is None:
+        raise ParameterError("band_m", "weights=distance needs band_m (metres)")
+    if kind != "distance" and band is not None:
+        raise ParameterError("band_m", "band_m applies only to weights=distance")
+    method = ctx.value("method") or "gi_star"
+    if method not in hotspots.METHODS:
+        raise ParameterError("method", f"unknown value {method!r}; "
+                                       f"expected one of {', '.join(hotspots.METHODS)}")
+    low, high = hotspots.PERMUTATION_RANGE
+    return hotspots.HotspotOptions(
+        method=method, weights=kind, band_m=band,
+        permutations=_number(ctx, "permutations", int, hotspots.DEFAULT_PERMUTATIONS, low, high),
+        seed=_number(ctx, "seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
+        fdr=parse_bool(ctx.value("fdr") or "true", "fdr"),
+        min_incidents=_number(ctx, "min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
+
+
+HOTSPOT_TYPES = {"nama": "str", "value": "float", "n_incidents": "int", "gi_z": "float", "p_value": "float",
+                 "p_fdr": "float", "gi_bin": "int", "confidence": "int", "lisa_i": "float", "lisa_z": "float",
+                 "quadrant": "str", "lisa_cluster": "str"}
+"""Types of the hot-spot table's columns; any other column is written as text."""
+
+
+def _typed(value: Any, kind: str) -> Any:
+    value = hotspots.plain(value)
+    if value is None:
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return value if kind != "str" else str(value)
+
+
+def build_hotspots_export(ctx: ExportContext) -> DatasetExport:
+    ctx.check_names(HOTSPOT_PARAMETERS)
+    filters = ctx.filters()
+    metric, smooth = ctx.value("metric") or "count", ctx.value("smooth")
+    check_metric(metric, smooth)
+    options = hotspot_options(ctx)
+    result = hotspots.hotspots(ctx.engine, filters.level, metric, filters, options, smooth=smooth)
+    geometries = area_layer(ctx.engine, filters.level).geojson
+    table = result.table
+    columns = list(table.columns)
+    kinds = [HOTSPOT_TYPES.get(c, "str") for c in columns]
+    fields = [("kode", "str"), *zip(columns, kinds, strict=True)]
+    rows = [(kode, *(_typed(v, k) for v, k in zip(values, kinds, strict=True)), geometries.get(kode))
+            for kode, values in zip(table.index, table.itertuples(index=False, name=None), strict=True)]
+    layer = Layer(f"hotspots_{filters.level}", "MultiPolygon", fields, _once(rows), label_field="nama")
+    meta = result.meta()
+    notes = [f"insufficient data: {result.reason}"] if result.insufficient_data else []
+    return DatasetExport(
+        "hotspots", f"Hotspot ({options.method}) per {filters.level}", [layer], roster=layer.name,
+        sources=[AGGREGATE_SOURCE, "PySAL esda (Getis-Ord Gi*, local Moran's I)"],
+        parameters={"metric": metric, "smooth": smooth, **meta}, notes=notes, election=filters.election,
+        filters=filters.echo())
+
+
+__all__ = ["CHOROPLETH_PARAMETERS", "build_choropleth_export", "build_hotspots_export", "hotspot_options"]

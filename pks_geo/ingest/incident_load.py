@@ -1,0 +1,209 @@
+"""Incident import use-case: read -> validate -> de-duplicate -> locate -> store, one transaction.
+
+A file that cannot be read at all raises :class:`ImportError_` before the database is
+touched. Otherwise every good row is stored in one transaction and every bad row is listed
+with its line, field and reason; with ``all_or_nothing`` one bad row refuses the file
+(:class:`RefusedImport`, nothing stored), and with ``dry_run`` the transaction is rolled
+back after counting what would change.
+
+Re-importing the same file changes nothing: incidents are keyed by (source, external id)
+and only updated when their ``row_hash`` (content plus location) differs. An exact
+duplicate row in a file is counted once; rows sharing an id with different content are
+all refused, since neither can be trusted over the other.
+
+Rows are validated in batches; each finished batch is located and stored by a worker
+(:class:`~pks_geo.ingest.incident_store.BatchStore`) while the next one is validated. Rows
+whose id occurs more than once in the file are held back to the last batch, so a
+conflict is always found before either row is written.
+"""
+
+from __future__ import annotations
+
+import gc
+import getpass
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine
+from tqdm import tqdm
+
+from pks_geo.ingest.acled import looks_like_acled, read_acled
+from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
+from pks_geo.ingest.incident_geojson import read_incident_geojson
+from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, clean_text, validate_incident
+from pks_geo.ingest.incident_store import BatchStore, relabel
+from pks_geo.ingest.report import ImportError_, ImportReport, Issue
+from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
+from pks_geo.ingest.taxonomy import load_taxonomy
+
+FORMATS = ("auto", "acled", "sheet", "geojson")
+DEFAULT_SOURCE = {"acled": "acled", "sheet": "sheet", "geojson": "geojson"}
+RESERVED_SOURCES = frozenset({"contoh"})
+"""Sources only the demo loader may write (``pks-geo demo --remove`` deletes them)."""
+BATCH_ROWS = 20_000
+
+
+class RefusedImport(ImportError_):
+    """``all_or_nothing`` and at least one bad row: nothing stored; ``report`` lists why."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"{len(report.rejected)} bad row(s) and --all-or-nothing: nothing was imported")
+        self.report = report
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rows are read and validated.
+
+    Reading creates millions of small containers and no cycles; collecting again and again
+    meanwhile costs more than half of the reading time. Reference counting still frees
+    everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def detect_format(path: Path) -> str:
+    """geojson by extension; acled when the header has ACLED's columns; else the team sheet."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    if suffix in (".csv", ".txt", ".tsv"):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4096).decode("utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
+        first = next((line for line in head.splitlines() if line.strip()), "")
+        names = [header_name(n) for n in first.replace(";", ",").replace("\t", ",").split(",")]
+        return "acled" if looks_like_acled(names) else "sheet"
+    if suffix in (".xlsx", ".xlsm"):
+        return "acled" if looks_like_acled(read_table(path).columns) else "sheet"
+    raise ImportError_(f"{path}: cannot tell the format from the name; pass --format")
+
+
+READERS: dict[str, Callable[[Path], Table]] = {
+    "acled": read_acled, "sheet": read_incident_sheet, "geojson": read_incident_geojson,
+}
+
+
+def row_rejection(issues: list[Issue]) -> Issue:
+    """One rejection per row (so counts are rows): fields and reasons joined when several."""
+    if len(issues) == 1:
+        return issues[0]
+    fields = ", ".join(dict.fromkeys(i.field or "row" for i in issues))
+    reasons = "; ".join(f"{i.field}: {i.reason}" if i.field else i.reason for i in issues)
+    return Issue(issues[0].row, fields, reasons, issues[0].ref)
+
+
+def dedupe(records: list[IncidentRecord], report: ImportReport) -> list[IncidentRecord]:
+    """Count exact duplicates once; refuse every row of an id that has conflicting content."""
+    first: dict[str, IncidentRecord] = {}
+    conflicts: dict[str, list[IncidentRecord]] = {}
+    for record in records:
+        seen = first.get(record.external_id)
+        if seen is None:
+            first[record.external_id] = record
+        elif seen.row_hash == record.row_hash:
+            report.warn(record.row, "id", f"exact duplicate of row {seen.row}: counted once",
+                        record.external_id)
+        else:
+            conflicts.setdefault(record.external_id, [seen]).append(record)
+    for external_id, rows in conflicts.items():
+        lines = ", ".join(str(r.row) for r in rows)
+        for record in rows:
+            report.reject(record.row, "id", f"id {external_id} appears in rows {lines} with "
+                                            "different content", external_id)
+    return [r for r in first.values() if r.external_id not in conflicts]
+
+
+def repeated_ids(table: Table) -> set[str]:
+    """Explicit ids that occur on more than one row of the file."""
+    names = FIELD_NAMES["external_id"]
+    counts = Counter(clean_text(next((f[n] for n in names if f.get(n) is not None), None))
+                     for _, f in table.rows)
+    return {i for i, n in counts.items() if n > 1 and i is not None}
+
+
+def validated_batches(table: Table, report: ImportReport, calendar: ElectionCalendar,
+                      progress: bool = True, size: int = BATCH_ROWS) -> Iterator[list[IncidentRecord]]:
+    """Validate every row and yield batches of records with distinct ids.
+
+    Refused rows and warnings go to ``report``. Rows of repeated ids come last, de-duplicated."""
+    taxonomy = load_taxonomy()
+    report.rejected.extend(relabel(i, table.labels) for i in table.issues)
+    report.warnings.extend(relabel(i, table.labels) for i in table.warnings)
+    repeated = repeated_ids(table)
+    held: list[IncidentRecord] = []
+    seen: dict[str, int | None] = {}
+    batch: list[IncidentRecord] = []
+    for line, fields in tqdm(table.rows, desc="importing", unit="row", disable=not progress,
+                             mininterval=0.5):
+        record, issues = validate_incident(fields, line, calendar=calendar, taxonomy=taxonomy)
+        labelled = [relabel(i, table.labels) for i in issues]
+        if record is None:
+            report.rejected.append(row_rejection(labelled))
+            continue
+        report.warnings.extend(labelled)
+        if record.external_id in repeated:
+            held.append(record)
+        elif record.external_id in seen:  # a derived id: the same content again
+            report.warn(line, "id", f"exact duplicate of row {seen[record.external_id]}: counted once",
+                        record.external_id)
+        else:
+            seen[record.external_id] = line
+            batch.append(record)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    yield batch + dedupe(held, report)
+
+
+def sort_issues(report: ImportReport) -> None:
+    """Rejections and warnings in file order (locating reports them after validation)."""
+    for issues in (report.rejected, report.warnings):
+        issues.sort(key=lambda i: i.row if isinstance(i.row, int) else 0)
+
+
+def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: str | None = None,
+                     dry_run: bool = False, keep_outside: bool = False, all_or_nothing: bool = False,
+                     progress: bool = True, created_by: str | None = None) -> ImportReport:
+    """Import one incident file; see the module docstring for the rules."""
+    if fmt not in FORMATS:
+        raise ImportError_(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    source = (source or DEFAULT_SOURCE[fmt]).strip()
+    if not source or len(source) > 100:
+        raise ImportError_("--source must be 1-100 characters")
+    if source in RESERVED_SOURCES:
+        raise ImportError_(f"source {source!r} is reserved for the demo data; choose another --source")
+    created_by = created_by or f"import:{getpass.getuser()}"
+    with gc_paused():
+        table = READERS[fmt](path)
+        report = ImportReport(source=f"{path} [{fmt}, source {source}]", dry_run=dry_run,
+                              read=len(table.rows) + len(table.issues))
+        with engine.connect() as conn, conn.begin() as tx:
+            calendar = calendar_from_db(conn)
+            if not calendar.elections:
+                report.warn(None, "tahapan", "no elections are loaded ('pks-geo elections load'): "
+                                             "incidents get no election or stage")
+            with BatchStore(conn, source, report, keep_outside=keep_outside,
+                            all_or_nothing=all_or_nothing, created_by=created_by,
+                            labels=table.labels) as store:
+                for batch in validated_batches(table, report, calendar, progress):
+                    store.submit(batch)
+                store.finish()
+            if all_or_nothing and report.rejected:
+                report.inserted = report.updated = report.unchanged = 0
+                sort_issues(report)
+                raise RefusedImport(report)
+            if dry_run:
+                tx.rollback()
+    sort_issues(report)
+    return report

@@ -1,0 +1,188 @@
+"""Tables as the district team saves them (CSV or XLSX), and their incident sheet.
+
+Indonesian Excel writes ``;`` separators and decimal commas, older machines Windows-1252,
+newer ones UTF-8 with a BOM; all of these arrive. :func:`read_table` turns any of them
+into numbered rows of ``{column: value}`` so readers never deal with encodings again.
+Row numbers are what a user sees: the line in a CSV file (header = line 1), the row in
+an XLSX sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pks_geo.ingest.report import ImportError_, Issue
+
+DELIMITERS = (",", ";", "\t")
+_HEADER_CLEAN = re.compile(r"[\s\-]+")
+
+
+@dataclass
+class Table:
+    """A read table: normalised column names and numbered rows; malformed rows as issues.
+
+    Readers that rename columns (ACLED) keep ``labels``: field name -> the file's column
+    name, so messages name the column the user sees; ``warnings`` are reader warnings."""
+
+    path: Path
+    columns: list[str]
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def require(self, *alternatives: tuple[str, ...]) -> None:
+        require_columns(self.path, self.columns, *alternatives)
+
+
+def require_columns(path: Path, columns: list[str], *alternatives: tuple[str, ...]) -> None:
+    """Refuse the file unless, for each group, one of its columns is present."""
+    missing = [" or ".join(group) for group in alternatives
+               if not any(name in columns for name in group)]
+    if missing:
+        raise ImportError_(f"{path}: missing column(s) {'; '.join(missing)} "
+                           f"(found: {', '.join(c for c in columns if c) or 'none'})")
+
+
+def header_name(value: object) -> str:
+    """``' Kode Desa '`` -> ``kode_desa``: case, spaces and hyphens do not matter."""
+    return _HEADER_CLEAN.sub("_", str(value or "").strip().lstrip("\ufeff")).lower().strip("_")
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if b"\x00" in raw[:8192]:
+        raise ImportError_(f"{path}: not a text file (binary content); save it as CSV or XLSX")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ImportError_(f"{path}: text is neither UTF-8 nor Windows-1252")
+
+
+def _check_header(path: Path, columns: list[str]) -> None:
+    named = [c for c in columns if c]
+    if not named:
+        raise ImportError_(f"{path}: no header row")
+    dupes = sorted({c for c in named if named.count(c) > 1})
+    if dupes:
+        raise ImportError_(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+
+
+@dataclass
+class Grid:
+    """Header and numbered rows of values, as read, before any column is interpreted."""
+
+    path: Path
+    columns: list[str]
+    lines: list[tuple[int, list[object]]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def table(self) -> Table:
+        """Rows as ``{column: value}`` dicts (unnamed columns dropped)."""
+        columns = self.columns
+        if all(columns):
+            rows = [(n, dict(zip(columns, values, strict=False))) for n, values in self.lines]
+        else:
+            rows = [(n, {c: v for c, v in zip(columns, values, strict=False) if c})
+                    for n, values in self.lines]
+        return Table(self.path, columns, rows, list(self.issues), encoding=self.encoding,
+                     delimiter=self.delimiter)
+
+
+def read_csv(path: Path) -> Grid:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
+    text, encoding = _decode(path, raw)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid: Grid | None = None
+    width = 0
+    line = 0
+    try:
+        for values in reader:
+            start, line = line + 1, reader.line_num
+            if not any(values) or not "".join(values).strip():
+                continue
+            if grid is None:
+                grid = Grid(path, [header_name(v) for v in values], encoding=encoding,
+                            delimiter=delimiter)
+                _check_header(path, grid.columns)
+                width = len(grid.columns)
+                continue
+            if len(values) > width and "".join(values[width:]).strip():
+                grid.issues.append(Issue(start, None, f"{len(values)} values but the header has "
+                                                      f"{width} columns"))
+                continue
+            grid.lines.append((start, values))
+    except csv.Error as exc:
+        raise ImportError_(f"{path}, line {line + 1}: unreadable CSV ({exc})") from exc
+    if grid is None:
+        raise ImportError_(f"{path}: the file is empty")
+    return grid
+
+
+def read_xlsx(path: Path) -> Grid:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ImportError_(f"cannot read {path} as an XLSX workbook: {exc}") from exc
+    try:
+        grid: Grid | None = None
+        for sheet in book.worksheets:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [v.strip() if isinstance(v, str) else v for v in values]
+                if all(v is None or v == "" for v in cells):
+                    continue
+                if grid is None:
+                    grid = Grid(path, [header_name(v) for v in cells])
+                    _check_header(path, grid.columns)
+                    continue
+                grid.lines.append((number, cells))
+            if grid is not None:
+                break
+    finally:
+        book.close()
+    if grid is None:
+        raise ImportError_(f"{path}: the workbook has no data")
+    return grid
+
+
+def read_grid(path: Path) -> Grid:
+    """Read a CSV (``,``/``;``/tab, UTF-8 with or without BOM, or cp1252) or XLSX file."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    if suffix == ".xls":
+        raise ImportError_(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    return read_csv(path)
+
+
+def read_table(path: Path) -> Table:
+    """:func:`read_grid` with rows as ``{column: value}`` dicts."""
+    return read_grid(path).table()
+
+
+SHEET_LOCATION = ("lat", "lon", "kode_desa", "desa")
+
+
+def read_incident_sheet(path: Path) -> Table:
+    """The district team's incident sheet (FORMATS.md section 2): rows keep sheet names."""
+    table = read_table(path)
+    table.require(("tanggal", "event_date"), ("kategori",), SHEET_LOCATION)
+    return table

@@ -1,0 +1,67 @@
+"""``GET /api/v1/choropleth``: the choropleth FeatureCollection, with ETag/Last-Modified.
+
+Any role from ``viewer`` up may see aggregated maps. The ETag is a hash of the request's
+parameters, the language and the data versions of every table the map is computed
+from (one indexed read, :mod:`pks_geo.analysis.versions`), so a repeat request with
+``If-None-Match`` is answered ``304`` before anything is aggregated.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from pks_geo.analysis.choropleth import (
+    VERSIONED_TABLES,
+    choropleth_geojson,
+    parse_choropleth_args,
+)
+from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.versions import DataVersions, data_versions
+from pks_geo.web.auth import require_role
+from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.i18n import current_language
+
+bp = Blueprint("api_choropleth", __name__, url_prefix="/api/v1")
+
+GEOJSON_MIMETYPE = "application/geo+json"
+RESPONSE_FORMAT = "choropleth-1"
+"""Part of the ETag: bump when the response layout changes so caches do not serve old shapes."""
+
+
+def _etag(versions: DataVersions, lang: str) -> str:
+    args = sorted(request.args.items(multi=True))
+    return versions.digest(RESPONSE_FORMAT, f"lang={lang}", *(f"{k}={v}" for k, v in args))
+
+
+def _with_cache_headers(response: Response, etag: str, versions: DataVersions) -> Response:
+    response.set_etag(etag)
+    if versions.last_modified is not None:
+        response.last_modified = versions.last_modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _not_modified(etag: str, versions: DataVersions) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains(etag)
+    since = request.if_modified_since
+    if since is not None and versions.last_modified is not None:
+        return versions.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+@bp.get("/choropleth")
+@require_role("viewer")
+def choropleth():  # type: ignore[no-untyped-def]
+    eng = engine()
+    lang = request.args.get("lang") or current_language(settings().language)
+    versions = data_versions(eng, VERSIONED_TABLES)
+    etag = _etag(versions, lang)
+    if _not_modified(etag, versions):
+        return _with_cache_headers(Response(status=304), etag, versions)
+    try:
+        req = parse_choropleth_args(request.args, eng, default_lang=lang)
+    except ParameterError as exc:
+        return json_error(400, exc.parameter, exc.message)
+    body = choropleth_geojson(eng, req, versions.versions["admin_area"])
+    return _with_cache_headers(Response(body, mimetype=GEOJSON_MIMETYPE), etag, versions)

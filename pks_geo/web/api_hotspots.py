@@ -1,0 +1,306 @@
+"""Hot-spot layers under ``/api/v1``: ``hotspots``, ``clusters``, ``heat``, ``emerging`` and
+``emerging/compare``. Every layer is an aggregate (per-area statistics, cluster hulls, a
+density surface), so every role from ``viewer`` up may see it; no incident detail leaves here.
+One exception protects locations: clusters of fewer than 3 points (``min_points`` < 3 makes a
+single incident a "cluster") need the ``analyst`` role.
+
+Parameters are validated into the analysis modules' option objects; a bad value is a 400
+naming the parameter, and an unknown parameter name is refused too (a typo would otherwise
+silently give the default). Results are cached in memory per canonical parameter set and
+data version (:mod:`pks_geo.analysis.versions`): a change to incidents, boundaries, TPS or
+elections changes the key, so a stale result is never served. The same key is the ETag;
+``If-None-Match`` gets a 304.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+
+from pks_geo.analysis import clusters, emerging, heat, hotspots
+from pks_geo.analysis.aggregate import check_metric
+from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet, ParameterError, parse_bool, parse_filters
+from pks_geo.analysis.versions import data_versions
+from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
+from pks_geo.web.auth import has_role, require_role
+from pks_geo.web.context import engine, json_error
+
+bp = Blueprint("api_hotspots", __name__, url_prefix="/api/v1")
+
+GEOJSON_MIMETYPE = "application/geo+json"
+RESPONSE_FORMAT = "hotspots-1"
+VERSIONED_TABLES = ("admin_area", "incident", "polling_site", "election", "election_stage")
+ALWAYS_ALLOWED = ("lang", "_")
+CACHE_SIZE = 64
+VIEWER_MIN_POINTS = 3
+
+STAT_PARAMETERS = ("metric", "smooth", "method", "permutations", "fdr", "seed", "weights", "band_m",
+                   "min_incidents")
+ENDPOINT_PARAMETERS = {
+    "hotspots": STAT_PARAMETERS,
+    "clusters": ("eps_m", "min_points", "hull", "concavity", "points"),
+    "heat": ("bandwidth_m", "bands", "points", "min_incidents"),
+    "emerging": (*STAT_PARAMETERS, "window", "confidence"),
+    "compare": (*STAT_PARAMETERS, "previous", "confidence"),
+}
+
+
+# --- parameter parsing ---------------------------------------------------------------------
+
+def _one(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ParameterError(name, f"give one value, got {', '.join(values)}")
+    value = values[0].strip() if values else None
+    return value or None
+
+
+def _number(name: str, kind: Callable[[str], Any], default: Any, low: float, high: float) -> Any:
+    raw = _one(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ParameterError(name, f"expected a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
+    return value
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = _one(name) or default
+    if value not in allowed:
+        raise ParameterError(name, f"unknown value {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
+def _check_names(endpoint: str) -> None:
+    allowed = set(FILTER_PARAMETERS) | set(ENDPOINT_PARAMETERS[endpoint]) | set(ALWAYS_ALLOWED)
+    for name in request.args:
+        if name not in allowed:
+            raise ParameterError(name, f"unknown parameter {name!r} for /{endpoint}; known: "
+                                       f"{', '.join(sorted(allowed - set(ALWAYS_ALLOWED)))}")
+
+
+def _filters(default_level: str = "kecamatan") -> FilterSet:
+    return parse_filters(request.args, engine(), default_level=default_level)
+
+
+def _hotspot_options(method_allowed: tuple[str, ...] = hotspots.METHODS) -> hotspots.HotspotOptions:
+    kind = _choice("weights", WEIGHT_KINDS, "queen")
+    band = _number("band_m", float, None, *BAND_RANGE_M)
+    if kind == "distance" and band is None:
+        raise ParameterError("band_m", "weights=distance needs band_m (metres)")
+    if kind != "distance" and band is not None:
+        raise ParameterError("band_m", "band_m applies only to weights=distance")
+    low, high = hotspots.PERMUTATION_RANGE
+    return hotspots.HotspotOptions(
+        method=_choice("method", method_allowed, "gi_star"),
+        weights=kind, band_m=band,
+        permutations=_number("permutations", int, hotspots.DEFAULT_PERMUTATIONS, low, high),
+        seed=_number("seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
+        fdr=parse_bool(_one("fdr") or "true", "fdr"),
+        min_incidents=_number("min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
+
+
+def _metric() -> tuple[str, str | None]:
+    metric, smooth = _one("metric") or "count", _one("smooth")
+    check_metric(metric, smooth)
+    return metric, smooth
+
+
+def _confidence() -> int:
+    value = _number("confidence", int, 95, 90, 99)
+    if value not in emerging.CONFIDENCE_BIN:
+        raise ParameterError("confidence", f"expected 90, 95 or 99, got {value}")
+    return value
+
+
+# --- caching and responses -------------------------------------------------------------------
+
+_cache_lock = threading.Lock()
+
+
+def _cache() -> OrderedDict[str, bytes]:
+    return current_app.extensions.setdefault("pks_geo.hotspot_cache", OrderedDict())
+
+
+def _cached_response(endpoint: str, canonical: dict[str, Any], compute: Callable[[], dict[str, Any]]):  # type: ignore[no-untyped-def]
+    """Serve from the cache (or 304) when the parameters and data versions are unchanged."""
+    versions = data_versions(engine(), VERSIONED_TABLES)
+    key = versions.digest(RESPONSE_FORMAT, endpoint, orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS,
+                                                                  default=str).decode())
+    if request.if_none_match and request.if_none_match.contains(key):
+        return _finish(Response(status=304), key, versions)
+    with _cache_lock:
+        body = _cache().get(key)
+        if body is not None:
+            _cache().move_to_end(key)
+    if body is None:
+        body = orjson.dumps(compute(), option=orjson.OPT_SERIALIZE_NUMPY, default=_json_default)
+        with _cache_lock:
+            cache = _cache()
+            cache[key] = body
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+    return _finish(Response(body, mimetype=GEOJSON_MIMETYPE), key, versions)
+
+
+def _finish(response: Response, key: str, versions) -> Response:  # type: ignore[no-untyped-def]
+    response.set_etag(key)
+    if versions.last_modified is not None:
+        response.last_modified = versions.last_modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _handle(view: Callable[[], Any]) -> Callable[[], Any]:
+    """Turn :class:`ParameterError` into a 400 naming the parameter."""
+    def wrapped():  # type: ignore[no-untyped-def]
+        try:
+            return view()
+        except ParameterError as exc:
+            return json_error(400, exc.parameter, exc.message)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+@bp.get("/hotspots")
+@require_role("viewer")
+@_handle
+def hotspot_layer():  # type: ignore[no-untyped-def]
+    """Gi* or LISA per area as a FeatureCollection (see README "Hot-spot statistics")."""
+    _check_names("hotspots")
+    filters = _filters()
+    metric, smooth = _metric()
+    options = _hotspot_options()
+    canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, **asdict(options)}
+
+    def compute() -> dict[str, Any]:
+        result = hotspots.hotspots(engine(), filters.level, metric, filters, options, smooth=smooth)
+        layer = area_layer(engine(), filters.level)
+        return hotspots.feature_collection(result, layer.geojson, level=filters.level, metric=metric,
+                                           smooth=smooth, filters=filters.echo())
+
+    return _cached_response("hotspots", canonical, compute)
+
+
+@bp.get("/clusters")
+@require_role("viewer")
+@_handle
+def cluster_layer():  # type: ignore[no-untyped-def]
+    """DBSCAN incident clusters as hull polygons (no incident details)."""
+    _check_names("clusters")
+    filters = _filters()
+    low, high = clusters.MIN_POINTS_RANGE
+    options = clusters.ClusterOptions(
+        eps_m=_number("eps_m", float, 1000.0, *clusters.EPS_RANGE_M),
+        min_points=_number("min_points", int, 5, low, high),
+        hull=_choice("hull", clusters.HULLS, "convex"),
+        concavity=_number("concavity", float, 0.5, 0.0, 1.0),
+        points=_choice("points", clusters.POINT_SETS, "exact"))
+    if options.min_points < VIEWER_MIN_POINTS and not has_role("analyst"):
+        raise ParameterError("min_points", f"min_points below {VIEWER_MIN_POINTS} shows single incidents "
+                                           "and needs the analyst role")
+    canonical = {"filters": filters.echo(), **asdict(options)}
+    return _cached_response("clusters", canonical, lambda: {
+        **clusters.incident_clusters(engine(), filters, options), "filters": filters.echo()})
+
+
+@bp.get("/heat")
+@require_role("viewer")
+@_handle
+def heat_layer():  # type: ignore[no-untyped-def]
+    """Kernel-density contour bands clipped to the district."""
+    _check_names("heat")
+    filters = _filters()
+    low, high = heat.BAND_RANGE
+    options = heat.HeatOptions(
+        bandwidth_m=_number("bandwidth_m", float, None, *heat.BANDWIDTH_RANGE_M),
+        bands=_number("bands", int, heat.DEFAULT_BANDS, low, high),
+        points=_choice("points", clusters.POINT_SETS, "exact"),
+        min_incidents=_number("min_incidents", int, heat.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
+    canonical = {"filters": filters.echo(), **asdict(options)}
+    return _cached_response("heat", canonical, lambda: {
+        **heat.heat_surface(engine(), filters, options), "filters": filters.echo()})
+
+
+@bp.get("/emerging")
+@require_role("viewer")
+@_handle
+def emerging_layer():  # type: ignore[no-untyped-def]
+    """Emerging hot-spot categories per area over months or election stages."""
+    _check_names("emerging")
+    filters = _filters()
+    metric, smooth = _metric()
+    options = _hotspot_options(method_allowed=("gi_star",))
+    window = _choice("window", emerging.WINDOWS, "month")
+    confidence = _confidence()
+    canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, "window": window,
+                 "confidence": confidence, **asdict(options)}
+
+    def compute() -> dict[str, Any]:
+        result = emerging.emerging_hotspots(engine(), filters.level, metric, filters, window, options,
+                                            confidence, smooth=smooth)
+        layer = area_layer(engine(), filters.level)
+        return emerging.feature_collection(result.table, layer.geojson, {
+            **result.meta(), "level": filters.level, "metric": metric, "smooth": smooth,
+            "filters": filters.echo()})
+
+    return _cached_response("emerging", canonical, compute)
+
+
+@bp.get("/emerging/compare")
+@require_role("viewer")
+@_handle
+def compare_layer():  # type: ignore[no-untyped-def]
+    """Gi* of one election against the previous one (or ``previous=CODE``), change per area."""
+    _check_names("compare")
+    filters = _filters()
+    if not filters.election:
+        raise ParameterError("election", "give the election to compare (election=CODE)")
+    metric, smooth = _metric()
+    options = _hotspot_options(method_allowed=("gi_star",))
+    confidence = _confidence()
+    previous = _one("previous") or emerging.previous_election(engine(), filters.election)
+    if previous is None:
+        raise ParameterError("previous", f"no election before {filters.election} is loaded")
+    try:
+        previous_filters = parse_filters({**request.args.to_dict(flat=False), "election": [previous]},
+                                         engine(), default_level=filters.level)
+    except ParameterError as exc:
+        raise ParameterError("previous", exc.message) from None
+    if previous == filters.election:
+        raise ParameterError("previous", "previous must differ from election")
+    canonical = {"filters": filters.echo(), "previous": previous, "metric": metric, "smooth": smooth,
+                 "confidence": confidence, **asdict(options)}
+
+    def compute() -> dict[str, Any]:
+        table = emerging.compare_periods(engine(), filters.level, metric, previous_filters, filters,
+                                         replace(options), confidence, smooth=smooth)
+        layer = area_layer(engine(), filters.level)
+        return emerging.feature_collection(table, layer.geojson, {
+            "method": "gi_star", "level": filters.level, "metric": metric, "smooth": smooth,
+            "election": filters.election, "previous": previous, "confidence": confidence,
+            "weights": table.attrs["current"]["weights"], "permutations": options.permutations,
+            "seed": options.seed, "fdr": options.fdr, "current_period": table.attrs["current"],
+            "previous_period": table.attrs["previous"], "filters": filters.echo()})
+
+    return _cached_response("compare", canonical, compute)

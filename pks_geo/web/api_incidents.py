@@ -1,0 +1,165 @@
+"""Incident and TPS API under ``/api/v1``: GeoJSON listings for analysts, writes for editors.
+
+- ``GET /incidents`` and ``GET /incidents/<id>``: analyst or higher (descriptions and actors
+  are sensitive, exact points locate people); a viewer gets 403, an anonymous visitor 401.
+- ``POST /incidents``, ``PATCH /incidents/<id>``, ``DELETE /incidents/<id>``: editor or higher;
+  every write is validated by the importers' rule book, located in its desa by PostGIS and
+  audited. Errors come back as ``{"errors": {field: message}}``: 400 for a malformed body,
+  422 for values that break a rule, 409 for a duplicate (source, external_id).
+- ``GET /incidents/<id>/audit``: the incident's audit trail (analyst or higher).
+- ``GET /tps?election=CODE``: polling sites, for every role that may see the map.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from pks_geo import audit
+from pks_geo.analysis.incident_queries import (
+    ParameterError,
+    incident_feature,
+    incidents_page,
+    parse_incident_filter,
+    tps_geojson,
+)
+from pks_geo.ingest.incident_edit import (
+    EditError,
+    create_incident,
+    delete_incident,
+    update_incident,
+)
+from pks_geo.web.auth import current_user, require_role
+from pks_geo.web.context import engine, json_error
+
+bp = Blueprint("api_incidents", __name__, url_prefix="/api/v1")
+
+GEOJSON_MIMETYPE = "application/geo+json"
+
+
+def _geojson(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype=GEOJSON_MIMETYPE)
+
+
+def _errors(status: int, errors: dict[str, str], **extra: Any):  # type: ignore[no-untyped-def]
+    response = jsonify(errors=errors, **extra)
+    response.status_code = status
+    return response
+
+
+def _parameter_error(exc: ParameterError):  # type: ignore[no-untyped-def]
+    return json_error(400, exc.parameter, exc.message)
+
+
+def _page_link(offset: int, limit: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args.update(offset=[str(offset)], limit=[str(limit)])
+    return url_for("api_incidents.list_incidents", _external=False, **args)
+
+
+@bp.get("/incidents")
+@require_role("analyst")
+def list_incidents():  # type: ignore[no-untyped-def]
+    try:
+        flt = parse_incident_filter(engine(), request.args.to_dict(flat=False))
+    except ParameterError as exc:
+        return _parameter_error(exc)
+    features, matched, returned = incidents_page(engine(), flt)
+    links = [{"rel": "self", "type": GEOJSON_MIMETYPE, "href": _page_link(flt.offset, flt.limit)}]
+    if flt.offset + returned < matched:
+        links.append({"rel": "next", "type": GEOJSON_MIMETYPE,
+                      "href": _page_link(flt.offset + flt.limit, flt.limit)})
+    if flt.offset > 0:
+        links.append({"rel": "prev", "type": GEOJSON_MIMETYPE,
+                      "href": _page_link(max(flt.offset - flt.limit, 0), flt.limit)})
+    body = (f'{{"type": "FeatureCollection", "numberMatched": {matched:d}, '
+            f'"numberReturned": {returned:d}, "links": {json.dumps(links)}, "features": {features}}}')
+    return _geojson(body)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@require_role("analyst")
+def get_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    feature = incident_feature(engine(), incident_id)
+    if feature is None:
+        return json_error(404, "id", f"no incident {incident_id}")
+    return _geojson(feature)
+
+
+@bp.get("/incidents/<int:incident_id>/audit")
+@require_role("analyst")
+def incident_audit(incident_id: int):  # type: ignore[no-untyped-def]
+    """Who changed the incident when, with the record before and after (kept after a delete)."""
+    events = audit.events(engine(), "incident", incident_id)
+    if not events and incident_feature(engine(), incident_id) is None:
+        return json_error(404, "id", f"no incident {incident_id}")
+    for event in events:
+        event["at"] = event["at"].isoformat()
+    return jsonify(incident=incident_id, events=events)
+
+
+def _body() -> dict[str, Any] | None:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _edit_error(exc: EditError):  # type: ignore[no-untyped-def]
+    return _errors(exc.status, exc.errors)
+
+
+@bp.post("/incidents")
+@require_role("editor")
+def post_incident():  # type: ignore[no-untyped-def]
+    body = _body()
+    if body is None:
+        return _errors(400, {"body": "expected a JSON object or GeoJSON Feature "
+                                     "(Content-Type: application/json)"})
+    try:
+        incident_id, warnings = create_incident(engine(), body, actor=current_user().username)
+    except EditError as exc:
+        return _edit_error(exc)
+    feature = incident_feature(engine(), incident_id)
+    response = _geojson(_with_warnings(feature, warnings), 201)
+    response.headers["Location"] = url_for("api_incidents.get_incident", incident_id=incident_id)
+    return response
+
+
+@bp.patch("/incidents/<int:incident_id>")
+@require_role("editor")
+def patch_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    body = _body()
+    if body is None:
+        return _errors(400, {"body": "expected a JSON object with the fields to change"})
+    try:
+        warnings = update_incident(engine(), incident_id, body, actor=current_user().username)
+    except EditError as exc:
+        return _edit_error(exc)
+    return _geojson(_with_warnings(incident_feature(engine(), incident_id), warnings))
+
+
+@bp.delete("/incidents/<int:incident_id>")
+@require_role("editor")
+def remove_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    try:
+        delete_incident(engine(), incident_id, actor=current_user().username)
+    except EditError as exc:
+        return _edit_error(exc)
+    return Response(status=204)
+
+
+def _with_warnings(feature: str | None, warnings: dict[str, str]) -> str:
+    """Add a ``warnings`` foreign member (field -> message) to a Feature, when there are any."""
+    if not warnings or feature is None:
+        return feature or "null"
+    return feature[:-1] + ', "warnings": ' + json.dumps(warnings, ensure_ascii=False) + "}"
+
+
+@bp.get("/tps")
+@require_role("viewer")
+def tps():  # type: ignore[no-untyped-def]
+    try:
+        return _geojson(tps_geojson(engine(), request.args.to_dict(flat=False)))
+    except ParameterError as exc:
+        return _parameter_error(exc)

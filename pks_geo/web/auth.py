@@ -1,0 +1,274 @@
+"""Who is asking, and may they? Log-in page, session, Bearer tokens, CSRF and role checks.
+
+Every request is authenticated once, before its view runs: an ``Authorization: Bearer``
+token (any route, pages included) or else the signed session cookie set by ``/login``. The
+principal is re-read from the database on each request, so disabling a user or changing a
+role takes effect at once. Views ask through the helpers below and never look at headers:
+
+- :func:`current_user` -> the :class:`~pks_geo.auth.Principal` (``.username``, ``.role``) or ``None``;
+- :func:`current_role` -> the user's role, else the anonymous role (``viewer`` or ``None``);
+- :func:`has_role` and the decorator :func:`require_role`.
+
+CSRF (Flask-WTF) is checked on every state-changing request except those authenticated by a
+Bearer token (a script, not a browser) and anonymous API calls (no ambient credential to
+abuse). Browser code calling the API with a session sends the token in ``X-CSRFToken``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from pks_geo.auth import Principal, check_role, role_at_least
+from pks_geo.auth.tokens import principal_for_token
+from pks_geo.auth.users import authenticate, principal_by_id
+from pks_geo.web.context import engine, settings
+from pks_geo.web.i18n import LANGUAGES, current_language, translations
+
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz", "static", "assets.vendor", "assets.favicon",
+                              "embed.embed_page", "embed.embed_data"})
+"""Reachable without logging in even when ``PKS_GEO_ANONYMOUS_ROLE=none``."""
+NO_AUTH_ENDPOINTS = frozenset({"health.healthz", "static", "assets.vendor", "assets.favicon"})
+"""Never touch the user tables (health must answer even when the database is in trouble)."""
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SESSION_HOURS = 8
+
+
+# --- helpers for views ------------------------------------------------------------------
+
+def current_user() -> Principal | None:
+    """The logged-in user or token owner of this request, or ``None`` for an anonymous visitor."""
+    return g.get("pks_user")
+
+
+def anonymous_role() -> str | None:
+    """Role of visitors who are not logged in (``viewer``, or ``None``: login required)."""
+    value = current_app.config.get("ANONYMOUS_ROLE", settings().anonymous_role)
+    return None if value in (None, "", "none") else value
+
+
+def current_role() -> str | None:
+    user = current_user()
+    return user.role if user is not None else anonymous_role()
+
+
+def has_role(minimum: str) -> bool:
+    """True when the requester (user, or anonymous visitor) has ``minimum`` or a higher role."""
+    return role_at_least(current_role(), minimum)
+
+
+def is_api_request() -> bool:
+    """JSON answers for the API and for clients that do not ask for HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def require_role(minimum: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: 401 (API) or a redirect to ``/login`` (pages) when nobody is logged in and the
+    anonymous role is too low; 403 when the logged-in user's role is too low."""
+    check_role(minimum)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if has_role(minimum):
+                return view(*args, **kwargs)
+            if current_user() is None:
+                return unauthenticated_response()
+            return forbidden_response(minimum)
+
+        wrapped.required_role = minimum  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def page_texts() -> tuple[str, dict[str, str]]:
+    """(language, texts) for a page of this request."""
+    lang = current_language(settings().language)
+    return lang, translations(lang)
+
+
+def render_page(template: str, status: int = 200, **context: Any):  # type: ignore[no-untyped-def]
+    """Render a page in the request's language; remember an explicit ``?lang=`` in a cookie."""
+    lang, texts = page_texts()
+    html = render_template(template, lang=lang, texts=texts, languages=LANGUAGES,
+                           lang_urls=_language_urls(), user=current_user(), **context)
+    response = make_response(html, status)
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _language_urls() -> dict[str, str]:
+    """This page's URL in each language, keeping the other query parameters (e.g. ``next``)."""
+    urls = {}
+    for code in LANGUAGES:
+        args = request.args.copy()
+        args["lang"] = code
+        urls[code] = request.path + "?" + urlencode(list(args.items(multi=True)))
+    return urls
+
+
+# --- error answers ----------------------------------------------------------------------
+
+def unauthenticated_response():  # type: ignore[no-untyped-def]
+    if is_api_request():
+        response = jsonify(error="authentication required: log in or send 'Authorization: Bearer <token>'")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def forbidden_response(minimum: str):  # type: ignore[no-untyped-def]
+    if is_api_request():
+        response = jsonify(error=f"this needs the role {minimum!r} or higher; you are {current_role()!r}",
+                           required_role=minimum)
+        response.status_code = 403
+        return response
+    _, texts = page_texts()
+    return render_page("base.html", 403, message=texts["auth_forbidden"].format(
+        role=texts[f"role_{minimum}"]))
+
+
+def _invalid_token_response():  # type: ignore[no-untyped-def]
+    response = jsonify(error="invalid, revoked or disabled API token")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo", error="invalid_token"'
+    return response
+
+
+def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    if is_api_request():
+        response = jsonify(errors={"csrf_token": exc.description})
+        response.status_code = 400
+        return response
+    _, texts = page_texts()
+    return render_page("base.html", 400, message=texts["auth_csrf_failed"])
+
+
+# --- per-request authentication -----------------------------------------------------------
+
+def _bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header; other schemes (e.g. a proxy's Basic
+    auth) are left alone."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def _authenticate():  # type: ignore[no-untyped-def]
+    """before_request: identify the requester, gate anonymous access, check CSRF."""
+    g.pks_user = None
+    if request.endpoint in NO_AUTH_ENDPOINTS:
+        return None
+    db = current_app.extensions.get("pks_geo.engine")  # None: no database configured
+    token = _bearer_token()
+    if token is not None:
+        principal = principal_for_token(db, token) if db is not None else None
+        if principal is None:
+            return _invalid_token_response()
+        g.pks_user = principal
+    elif "user_id" in session and db is not None:
+        g.pks_user = principal_by_id(db, session["user_id"])
+        if g.pks_user is None:  # disabled or deleted since logging in
+            session.clear()
+    if g.pks_user is None and anonymous_role() is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return unauthenticated_response()
+    _check_csrf()
+    return None
+
+
+def _check_csrf() -> None:
+    if request.method not in UNSAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    user = current_user()
+    if user is not None and user.via == "token":
+        return
+    if user is None and request.path.startswith("/api/"):
+        return
+    csrf.protect()
+
+
+def _template_context() -> dict[str, Any]:
+    return {"current_user": current_user, "has_role": has_role}
+
+
+def init_app(app: Flask) -> None:
+    """Install CSRF protection, the per-request authentication and the log-in blueprint."""
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in _authenticate instead
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_HOURS * 3600)
+    csrf.init_app(app)
+    app.before_request(_authenticate)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.context_processor(_template_context)
+    app.register_blueprint(bp)
+
+
+# --- log-in / log-out -------------------------------------------------------------------
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the log-in page cannot be used to redirect to another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return request.script_root + "/"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    _, texts = page_texts()
+    next_url = request.values.get("next")
+    if request.method == "GET":
+        if current_user() is not None and next_url:
+            return redirect(_safe_next(next_url))
+        return render_page("login.html", next_url=next_url or "", errors={}, username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    errors = {name: texts["form_required"] for name, value in
+              (("username", username), ("password", password)) if not value}
+    principal = None
+    if not errors:
+        principal = authenticate(engine(), username, password)
+        if principal is None:
+            errors["form"] = texts["auth_login_failed"]
+    if principal is None:
+        return render_page("login.html", 401 if "form" in errors else 400, next_url=next_url or "",
+                           errors=errors, username=username)
+    session.clear()
+    session.permanent = True
+    session["user_id"] = principal.user_id
+    return redirect(_safe_next(next_url))
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,127 @@
+"""Web form where an editor records or edits one incident by clicking its place on a map.
+
+``/insiden/baru`` (new) and ``/insiden/<id>/ubah`` (edit), ``/insiden/<id>/hapus`` (delete,
+POST). The form posts to the server, which runs exactly the API's rules
+(:mod:`pks_geo.ingest.incident_edit`) and shows each refusal next to its field; the page
+works without JavaScript except for the map click, which only fills ``lat``/``lon``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy import text
+
+from pks_geo.ingest.incident_edit import (
+    EditError,
+    create_incident,
+    delete_incident,
+    form_values,
+    update_incident,
+)
+from pks_geo.ingest.taxonomy import load_taxonomy
+from pks_geo.models import INCIDENT_STATUS, KATEGORI, STAGES
+from pks_geo.web.assets import vendor_url
+from pks_geo.web.auth import current_user, page_texts, render_page, require_role
+from pks_geo.web.context import engine, settings
+
+bp = Blueprint("incident_form", __name__)
+
+FORM_FIELDS = ("event_date", "kategori", "description", "actor1", "actor2", "meninggal", "luka",
+               "sumber", "place_name", "lat", "lon", "location_precision", "election_code", "stage",
+               "status")
+REASON_KEYS = (("required", "form_required"), ("outside area", "reason_outside_area"),
+               ("is in the future", "reason_future_date"), ("impossible date", "reason_bad_date"),
+               ("unreadable date", "reason_bad_date"), ("negative count", "reason_negative"),
+               ("is not a number", "reason_not_number"), ("is not a whole number", "reason_not_number"),
+               ("latitude and longitude were given the wrong way round", "reason_swapped"))
+"""Validator reasons (English, shared with the importers) shown in the page's language."""
+
+
+def _translate(message: str, texts: dict[str, str], lang: str) -> str:
+    if lang == "en":
+        return message
+    for prefix, key in REASON_KEYS:
+        if prefix in message:
+            return texts[key]
+    return message
+
+
+def _elections() -> list[tuple[str, str]]:
+    with engine().connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT code, name FROM election ORDER BY voting_day"))]
+
+
+def _region_bounds() -> list[list[float]] | None:
+    with engine().connect() as conn:
+        row = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                                "(SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = 'desa') s")).one()
+    return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]
+
+
+def _render(values: dict[str, object], errors: dict[str, str], incident_id: int | None,
+            status: int = 200):  # type: ignore[no-untyped-def]
+    lang, texts = page_texts()
+    taxonomy = load_taxonomy()
+    shown = {name: _translate(message, texts, lang) for name, message in errors.items()}
+    precisions = ["exact", "near"]
+    if values.get("location_precision") not in (None, "", *precisions):
+        precisions.append(str(values["location_precision"]))
+    return render_page(
+        "incident_form.html", status, values=values, errors=shown, incident_id=incident_id,
+        kategori=[(code, taxonomy.label(code, lang)) for code in KATEGORI],
+        stages=STAGES, statuses=INCIDENT_STATUS, precisions=precisions, elections=_elections(),
+        config={"bounds": _region_bounds(), "tileUrl": settings().tile_url,
+                "tileAttribution": settings().tile_attribution,
+                "texts": {"desa": texts["form_desa_layer"]}},
+        leaflet_js=vendor_url("leaflet", "leaflet.js"), leaflet_css=vendor_url("leaflet", "leaflet.css"))
+
+
+def _posted() -> dict[str, object]:
+    """The form's fields; empty inputs become None (unknown), as in an import sheet."""
+    return {name: (request.form.get(name, "").strip() or None) for name in FORM_FIELDS}
+
+
+@bp.route("/insiden/baru", methods=["GET", "POST"])
+@require_role("editor")
+def new_incident():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return _render({"status": "unverified", "location_precision": "exact"}, {}, None)
+    values = _posted()
+    try:
+        incident_id, _warnings = create_incident(engine(), values, actor=current_user().username)
+    except EditError as exc:
+        return _render(values, exc.errors, None, 422 if exc.status != 400 else 400)
+    _, texts = page_texts()
+    flash(texts["form_saved"].format(id=incident_id), "success")
+    return redirect(url_for("incident_form.edit_incident", incident_id=incident_id))
+
+
+@bp.route("/insiden/<int:incident_id>/ubah", methods=["GET", "POST"])
+@require_role("editor")
+def edit_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    stored = form_values(engine(), incident_id)
+    if stored is None:
+        _, texts = page_texts()
+        return render_page("base.html", 404, message=texts["form_not_found"])
+    if request.method == "GET":
+        return _render({**stored, "election_code": stored.get("election_code") or ""}, {}, incident_id)
+    values = _posted()
+    try:
+        update_incident(engine(), incident_id, values, actor=current_user().username)
+    except EditError as exc:
+        return _render(values, exc.errors, incident_id, 422 if exc.status != 400 else 400)
+    _, texts = page_texts()
+    flash(texts["form_saved"].format(id=incident_id), "success")
+    return redirect(url_for("incident_form.edit_incident", incident_id=incident_id))
+
+
+@bp.post("/insiden/<int:incident_id>/hapus")
+@require_role("editor")
+def remove_incident(incident_id: int):  # type: ignore[no-untyped-def]
+    _, texts = page_texts()
+    try:
+        delete_incident(engine(), incident_id, actor=current_user().username)
+    except EditError:
+        return render_page("base.html", 404, message=texts["form_not_found"])
+    flash(texts["form_deleted"].format(id=incident_id), "success")
+    return redirect(url_for("incident_form.new_incident"))

@@ -1,0 +1,256 @@
+"""OGC API – Features, Part 1 (Core + GeoJSON), mounted under ``/ogc``.
+
+QGIS, GDAL (``ogrinfo OAPIF:http://host/ogc``) and any OGC client can read the areas,
+incidents and TPS without a custom plug-in. The same role rules as the rest of the app
+apply: ``areas`` and ``tps`` from ``viewer`` up; ``incidents`` (sensitive details) from
+``analyst`` up — it is not even listed for lower roles, and asking for it gives 403 (401
+for an anonymous visitor, who is asked to log in or send a token).
+
+Items are paged with ``limit`` (default 100; larger values are clamped to 10,000, as the
+standard asks) and ``offset``; responses carry ``numberMatched``/``numberReturned`` and
+``self``/``alternate``/``collection``/``next``/``prev`` links. Unknown query parameters are
+a 400, as the standard requires.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, request, url_for
+
+from pks_geo.analysis.features import COLLECTIONS, CollectionSpec, ItemQuery, extent, item, items
+from pks_geo.web.auth import current_role, current_user, has_role
+from pks_geo.web.context import engine, settings
+from pks_geo.web.i18n import current_language
+from pks_geo.web.ogc_params import (
+    COMMON_PARAMETERS,
+    CRS84,
+    ITEMS_PARAMETERS,
+    OgcError,
+    check_parameters,
+    parse_bbox,
+    parse_datetime,
+    parse_int,
+)
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+
+@bp.errorhandler(OgcError)
+def _ogc_error(exc: OgcError) -> Response:
+    body: dict[str, Any] = {"code": exc.code, "description": exc.description, "error": exc.description}
+    if exc.parameter:
+        body["parameter"] = exc.parameter
+    return Response(orjson.dumps(body), status=exc.status, mimetype=JSON)
+
+
+def _json(document: dict[str, Any], mimetype: str = JSON) -> Response:
+    return Response(orjson.dumps(document), mimetype=mimetype)
+
+
+def _lang() -> str:
+    return current_language(settings().language)
+
+
+def _link(href: str, rel: str, mimetype: str, title: str | None = None) -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": mimetype}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _url(endpoint: str, **values: Any) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+def _visible(spec: CollectionSpec) -> bool:
+    return has_role(spec.min_role)
+
+
+def _collection_or_error(collection_id: str) -> CollectionSpec:
+    spec = COLLECTIONS.get(collection_id)
+    if spec is None:
+        raise OgcError(404, "NotFound", f"no collection {collection_id!r}; "
+                                        f"collections: {', '.join(COLLECTIONS)}")
+    return spec
+
+
+def _denied(spec: CollectionSpec) -> Response | None:
+    """401/403 when the requester may not read ``spec``; ``None`` when they may."""
+    if has_role(spec.min_role):
+        return None
+    if current_user() is None:  # as require_role: anonymous visitors are asked to log in
+        response = _ogc_error(OgcError(401, "Unauthorized", "authentication required: log in or send "
+                                                            "'Authorization: Bearer <token>'"))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo"'
+        return response
+    return _ogc_error(OgcError(403, "Forbidden", f"collection {spec.id!r} needs the role "
+                                                 f"{spec.min_role!r} or higher; you are {current_role()!r}"))
+
+
+# --- landing, conformance, API definition -------------------------------------------------
+
+@bp.get("")
+@bp.get("/")
+def landing():  # type: ignore[no-untyped-def]
+    check_parameters(COMMON_PARAMETERS)
+    english = _lang() == "en"
+    return _json({
+        "title": "pks-geo OGC API – Features",
+        "description": ("Administrative areas, conflict incidents and polling stations (TPS)" if english
+                        else "Wilayah administrasi, insiden konflik dan TPS"),
+        "links": [
+            _link(_url("ogc.landing"), "self", JSON, "this document"),
+            _link(_url("ogc.api_definition"), "service-desc", OPENAPI, "API definition (OpenAPI 3.0)"),
+            _link(_url("ogc.conformance"), "conformance", JSON, "conformance classes"),
+            _link(_url("ogc.collections"), "data", JSON, "collections"),
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():  # type: ignore[no-untyped-def]
+    check_parameters(COMMON_PARAMETERS)
+    return _json({"conformsTo": CONFORMANCE})
+
+
+@bp.get("/api")
+def api_definition():  # type: ignore[no-untyped-def]
+    check_parameters(COMMON_PARAMETERS)
+    from pks_geo.web.ogc_openapi import openapi_document
+
+    visible = [spec for spec in COLLECTIONS.values() if _visible(spec)]
+    return _json(openapi_document(_url("ogc.landing").rstrip("/"), visible, MAX_LIMIT, DEFAULT_LIMIT),
+                 OPENAPI.split(";")[0])
+
+
+# --- collections --------------------------------------------------------------------------
+
+def _collection_document(spec: CollectionSpec, lang: str) -> dict[str, Any]:
+    with engine().connect() as conn:
+        bbox, interval = extent(conn, spec)
+    doc: dict[str, Any] = {
+        "id": spec.id,
+        "title": spec.title[lang],
+        "description": spec.description[lang],
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "links": [
+            _link(_url("ogc.collection", collection_id=spec.id), "self", JSON, spec.title[lang]),
+            _link(_url("ogc.collection_items", collection_id=spec.id), "items", GEOJSON, "items"),
+        ],
+        "extent": {"spatial": {"bbox": [bbox] if bbox else [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}},
+    }
+    if interval is not None:
+        doc["extent"]["temporal"] = {
+            "interval": [interval],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
+    return doc
+
+
+@bp.get("/collections")
+def collections():  # type: ignore[no-untyped-def]
+    check_parameters(COMMON_PARAMETERS)
+    lang = _lang()
+    return _json({
+        "links": [_link(_url("ogc.collections"), "self", JSON, "collections")],
+        "collections": [_collection_document(spec, lang) for spec in COLLECTIONS.values() if _visible(spec)],
+    })
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):  # type: ignore[no-untyped-def]
+    spec = _collection_or_error(collection_id)
+    if (denied := _denied(spec)) is not None:
+        return denied
+    check_parameters(COMMON_PARAMETERS)
+    return _json(_collection_document(spec, _lang()))
+
+
+# --- items --------------------------------------------------------------------------------
+
+def _item_query(spec: CollectionSpec) -> ItemQuery:
+    check_parameters(ITEMS_PARAMETERS + tuple(spec.filters))
+    limit = min(parse_int("limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+    offset = parse_int("offset", 0, 0)
+    date_from, date_to = parse_datetime()
+    equals = {name: request.args[name] for name in spec.filters if name in request.args}
+    return ItemQuery(limit=limit, offset=offset, bbox=parse_bbox(), date_from=date_from,
+                     date_to=date_to, equals=equals)
+
+
+def _page_url(spec: CollectionSpec, **changes: Any) -> str:
+    args = request.args.to_dict()
+    args.update({k: str(v) for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    base = _url("ogc.collection_items", collection_id=spec.id)
+    return base + ("?" + urlencode(args) if args else "")
+
+
+@bp.get("/collections/<collection_id>/items")
+def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
+    spec = _collection_or_error(collection_id)
+    if (denied := _denied(spec)) is not None:
+        return denied
+    query = _item_query(spec)
+    with engine().connect() as conn:
+        matched, features = items(conn, spec, query)
+    mimetype = JSON if request.args.get("f") == "json" else GEOJSON
+    links = [
+        _link(_page_url(spec), "self", mimetype, "this page"),
+        _link(_page_url(spec, f="json" if mimetype == GEOJSON else "geojson"), "alternate",
+              JSON if mimetype == GEOJSON else GEOJSON, "this page in the other JSON media type"),
+        _link(_url("ogc.collection", collection_id=spec.id), "collection", JSON, spec.title[_lang()]),
+    ]
+    if query.offset + len(features) < matched:
+        links.append(_link(_page_url(spec, offset=query.offset + query.limit, limit=query.limit),
+                           "next", mimetype, "next page"))
+    if query.offset > 0:
+        links.append(_link(_page_url(spec, offset=max(query.offset - query.limit, 0), limit=query.limit),
+                           "prev", mimetype, "previous page"))
+    document = {
+        "type": "FeatureCollection",
+        "features": [orjson.Fragment(feature) for feature in features],
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+    }
+    response = _json(document, mimetype)
+    response.headers["Content-Crs"] = f"<{CRS84}>"
+    return response
+
+
+@bp.get("/collections/<collection_id>/items/<fid>")
+def collection_item(collection_id: str, fid: str):  # type: ignore[no-untyped-def]
+    spec = _collection_or_error(collection_id)
+    if (denied := _denied(spec)) is not None:
+        return denied
+    check_parameters(COMMON_PARAMETERS)
+    with engine().connect() as conn:
+        feature = item(conn, spec, fid)
+    if feature is None:
+        raise OgcError(404, "NotFound", f"no feature {fid!r} in collection {spec.id!r}")
+    document = orjson.loads(feature)
+    mimetype = JSON if request.args.get("f") == "json" else GEOJSON
+    document["links"] = [
+        _link(_url("ogc.collection_item", collection_id=spec.id, fid=fid), "self", mimetype, "this feature"),
+        _link(_url("ogc.collection", collection_id=spec.id), "collection", JSON, spec.title[_lang()]),
+    ]
+    return _json(document, mimetype)

@@ -1,0 +1,195 @@
+"""Vector tiles over HTTP: ``/tiles/<layer>/<z>/<x>/<y>.pbf`` and ``/tiles/<layer>.json`` (TileJSON).
+
+The tiles themselves come from :mod:`pks_geo.analysis.tiles`; this blueprint adds what HTTP
+needs around them:
+
+- roles: the ``incidents`` layer is for analysts and above (401 without a login when
+  anonymous visitors may not see it, else 403);
+- ``400`` naming the parameter for a bad ``z``/``x``/``y`` or filter, ``404`` for an unknown layer;
+- an ETag derived from the data versions of the tables the tile depends on plus the
+  request, so revalidating an unchanged tile costs one indexed read and answers ``304``;
+- an in-process LRU cache of rendered tiles (``PKS_GEO_TILE_CACHE_MB``, 0 = off) whose key
+  carries the same data versions: any change to the data makes every old entry unreachable,
+  and the whole cache is dropped when the versions move on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+
+from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.tiles import (
+    TILE_FORMAT,
+    TileLayer,
+    layer,
+    parse_tile,
+    render_tile,
+    tables_for,
+    tilejson,
+)
+from pks_geo.analysis.versions import DataVersions, data_versions
+from pks_geo.web.auth import anonymous_role, current_user, has_role
+from pks_geo.web.context import engine, json_error, settings
+
+bp = Blueprint("tiles", __name__, url_prefix="/tiles")
+
+MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
+CACHE_EXTENSION = "pks_geo.tile_cache"
+
+
+class TileCache:
+    """Thread-safe LRU of tile bytes bounded by total size.
+
+    Entries belong to a group (database + the tables a layer depends on); when the data
+    versions of a group move on, that group's entries are dropped at once instead of
+    waiting to age out."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, tuple[tuple[str, ...], bytes]] = OrderedDict()
+        self._size = 0
+        self._generation: dict[tuple[str, ...], str] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def put(self, key: str, body: bytes, group: tuple[str, ...], generation: str) -> None:
+        """Store ``body`` under ``key``; a new ``generation`` of ``group`` drops the group's old tiles."""
+        if not self.enabled or len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            if self._generation.get(group) not in (None, generation):
+                for old_key in [k for k, (g, _) in self._items.items() if g == group]:
+                    self._size -= len(self._items.pop(old_key)[1])
+            self._generation[group] = generation
+            if key in self._items:
+                return
+            self._items[key] = (group, body)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, (_, old) = self._items.popitem(last=False)
+                self._size -= len(old)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@bp.record_once
+def _install_cache(state: BlueprintSetupState) -> None:
+    app = state.app
+    megabytes = app.config.get("TILE_CACHE_MB", app.extensions["pks_geo.settings"].tile_cache_mb)
+    app.extensions[CACHE_EXTENSION] = TileCache(int(megabytes) * 1024 * 1024)
+
+
+def tile_cache() -> TileCache:
+    return current_app.extensions[CACHE_EXTENSION]
+
+
+def _denied(spec: TileLayer) -> Response | None:
+    """JSON 401/403 when the requester may not see ``spec`` (tiles are fetched by scripts)."""
+    if has_role(spec.min_role):
+        return None
+    if current_user() is None and anonymous_role() is None:
+        response = jsonify(error="authentication required: log in or send 'Authorization: Bearer <token>'")
+        response.status_code = 401
+        return response
+    response = jsonify(error=f"tile layer {spec.name} needs the role {spec.min_role!r} or higher",
+                       required_role=spec.min_role)
+    response.status_code = 403
+    return response
+
+
+def _lookup(name: str) -> TileLayer | Response:
+    try:
+        return layer(name)
+    except ParameterError as exc:
+        return json_error(404, exc.parameter, exc.message)
+
+
+def _args_signature() -> list[str]:
+    return [f"{k}={v}" for k, v in sorted(request.args.items(multi=True))]
+
+
+def _headers(response: Response, spec: TileLayer, etag: str, versions: DataVersions) -> Response:
+    response.set_etag(etag)
+    if versions.last_modified is not None:
+        response.last_modified = versions.last_modified
+    public = spec.min_role == "viewer" and anonymous_role() is not None
+    response.headers["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
+    if not public:
+        response.vary.update(("Authorization", "Cookie"))
+    return response
+
+
+@bp.get("/<name>/<z>/<x>/<y>.pbf")
+def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
+    spec = _lookup(name)
+    if isinstance(spec, Response):
+        return spec
+    try:
+        address = parse_tile(z, x, y)
+    except ParameterError as exc:
+        return json_error(400, exc.parameter, exc.message)
+    denied = _denied(spec)
+    if denied is not None:
+        return denied
+    eng = engine()
+    tables = tables_for(spec, request.args)
+    with eng.connect() as conn:  # one checkout for the version read and the tile
+        versions = data_versions(conn, tables)
+        generation = versions.digest(TILE_FORMAT)
+        etag = versions.digest(TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
+                               *_args_signature())
+        if request.if_none_match.contains(etag):
+            return _headers(Response(status=304), spec, etag, versions)
+        cache = tile_cache()
+        body = cache.get(etag) if cache.enabled else None
+        if body is None:
+            try:
+                body = render_tile(conn, spec, address, request.args, version_key=generation)
+            except ParameterError as exc:
+                return json_error(400, exc.parameter, exc.message)
+            cache.put(etag, body, (str(eng.url), *tables), generation)
+    return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
+
+
+@bp.get("/<name>.json")
+def tilejson_document(name: str):  # type: ignore[no-untyped-def]
+    spec = _lookup(name)
+    if isinstance(spec, Response):
+        return spec
+    denied = _denied(spec)
+    if denied is not None:
+        return denied
+    query = urlencode(list(request.args.items(multi=True)))
+    tiles_url = f"{request.host_url.rstrip('/')}/tiles/{spec.name}/{{z}}/{{x}}/{{y}}.pbf"
+    if query:
+        tiles_url += "?" + query
+    eng = engine()
+    version_key = data_versions(eng, tables_for(spec, request.args)).digest(TILE_FORMAT)
+    try:
+        document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key)
+    except ParameterError as exc:
+        return json_error(400, exc.parameter, exc.message)
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,136 @@
+"""The map page's filter panel in headless Chromium, on a seeded incident/TPS dataset:
+filters redraw the choropleth without a reload, the view is a shareable URL, the legend
+shows classes and counts, English works, and only analysts see incident points."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from waitress.server import create_server
+
+from pks_geo.web import create_app
+from tests.analysis_dataset import Dataset, bearer, get_dataset
+from tests.conftest import _free_port
+
+
+@pytest.fixture(scope="module")
+def ds(database_factory, ks_boundary_paths) -> Dataset:  # type: ignore[no-untyped-def]
+    return get_dataset(database_factory, ks_boundary_paths)
+
+
+@pytest.fixture(scope="module")
+def server(ds: Dataset) -> Iterator[str]:
+    app = create_app({"DATABASE_URL": ds.url, "TESTING": True})
+    port = _free_port()
+    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
+    threading.Thread(target=srv.run, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    srv.close()
+
+
+def _watch(page, base: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    seen: dict[str, list[str]] = {"outside": [], "errors": [], "api": []}
+    host = urlparse(base).netloc
+    page.on("request", lambda r: seen["outside" if urlparse(r.url).netloc not in (host, "")
+                                       and not r.url.startswith("data:") else "api"].append(r.url))
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    return seen
+
+
+def _ready(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector("body[data-ready='true']", timeout=30000)
+
+
+def _classes(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(
+        "path[data-level^='choropleth-']",
+        "els => Object.fromEntries(els.map(e => [e.dataset.kode, e.dataset.class + '|' + e.getAttribute('fill')]))")
+
+
+def test_choropleth_legend_and_filter_redraw_without_reload(page, server: str) -> None:
+    seen = _watch(page, server)
+    page.goto(server + "/")
+    _ready(page)
+    assert seen["outside"] == [] and seen["errors"] == []
+    before = _classes(page)
+    assert len(before) == 25
+    assert len(set(before.values())) >= 3  # several classes are drawn
+    legend = page.locator("[data-testid='legend']").inner_text()
+    assert "Jumlah insiden" in legend
+    page.evaluate("window.__sameDocument = true")
+    page.select_option("select[name='kategori']", "politik_uang")
+    _ready(page)
+    page.wait_for_function("() => location.search.includes('kategori=politik_uang')")
+    _ready(page)
+    after = _classes(page)
+    assert page.evaluate("window.__sameDocument") is True  # no full page reload
+    assert after != before
+    assert any("/api/v1/choropleth?" in u and "kategori=politik_uang" in u for u in seen["api"])
+    assert seen["errors"] == []
+
+
+def test_view_is_a_shareable_url(page, server: str) -> None:
+    page.goto(server + "/?level=desa&metric=per_1000_dpt&scheme=fisher_jenks&k=4&lang=id")
+    _ready(page)
+    assert page.locator("select[name='level']").input_value() == "desa"
+    assert page.locator("select[name='scheme']").input_value() == "fisher_jenks"
+    assert len(_classes(page)) == 351
+    legend = page.locator("[data-testid='legend']").inner_text()
+    assert "Tidak ada data" in legend  # desa without TPS have no rate
+    page.select_option("select[name='k']", "6")
+    page.wait_for_function("() => location.search.includes('k=6')")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["level"] == ["desa"] and query["metric"] == ["per_1000_dpt"] and query["k"] == ["6"]
+
+
+def test_bad_manual_breaks_show_an_error_naming_the_problem(page, server: str) -> None:
+    page.goto(server + "/?scheme=manual&breaks=5,1")
+    page.wait_for_selector("body[data-ready='error']", timeout=30000)
+    assert page.locator("#pks-error").is_visible()
+    assert "breaks" in page.locator("#pks-error").inner_text()
+
+
+def test_english_switch_translates_the_panel_and_legend(page, server: str) -> None:
+    page.goto(server + "/?lang=en")
+    _ready(page)
+    panel = page.locator("#pks-panel").inner_text()
+    assert "Map filters" in panel and "Number of incidents" in panel and "Election" in panel
+    assert "Filter peta" not in panel
+    assert "Number of incidents" in page.locator("[data-testid='legend']").inner_text()
+
+
+def test_viewer_sees_no_incident_points(page, server: str) -> None:
+    seen = _watch(page, server)
+    page.goto(server + "/")
+    _ready(page)
+    assert page.locator(".marker-cluster, path.pks-incident").count() == 0
+    assert not any("/api/v1/incidents" in u for u in seen["api"])
+    assert "Titik insiden" not in page.locator(".leaflet-control-layers").inner_text()
+
+
+def test_analyst_sees_incident_points(browser, server: str, ds: Dataset) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(extra_http_headers=bearer(ds, "analyst"))
+    page = context.new_page()
+    try:
+        page.goto(server + "/")
+        _ready(page)
+        page.wait_for_selector(".marker-cluster", timeout=10000)
+        assert "Titik insiden" in page.locator(".leaflet-control-layers").inner_text()
+        assert page.locator(".marker-cluster").count() > 0
+    finally:
+        context.close()
+
+
+def test_stage_animation_steps_through_the_stages(page, server: str) -> None:
+    page.goto(server + "/?election=pemilu-2019")
+    _ready(page)
+    page.click("#pks-play")
+    page.wait_for_function("() => location.search.includes('stage=pendaftaran')", timeout=10000)
+    page.wait_for_function("() => location.search.includes('stage=kampanye')", timeout=10000)
+    assert page.locator("select[name='stage']").input_value() in ("kampanye", "masa_tenang")
+    page.click("#pks-play")  # stop
+    assert "Putar" in page.locator("#pks-play").inner_text()

@@ -63,7 +63,7 @@ class AdminArea(Base):
     geom_3857 = mapped_column(Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
                               Computed("ST_Transform(geom, 3857)"))
     geom_3857_lo = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False),
-                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 50, true)"))
+                                 Computed("ST_Simplify(ST_Transform(geom, 3857), 150, true)"))
 
 
 # --- incidents, elections, polling stations (TPS) -------------------------------------

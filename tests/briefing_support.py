@@ -8,10 +8,6 @@ API token.
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from pks_geo import schema
 from pks_geo.auth import tokens, users
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.web.background import serve_in_background
 
 SECRET_DESCRIPTION = "URAIAN-RAHASIA-7731"
 SECRET_ACTOR = "PELAKU-RAHASIA-4410"
@@ -70,18 +67,6 @@ def make_briefing_db(database_factory, boundary_paths: list[Path]) -> BriefingDb
     return BriefingDb(url=url, engine=engine, tokens=issued)
 
 
-@contextmanager
-def serve(app: Flask) -> Iterator[str]:
+def serve(app: Flask):  # type: ignore[no-untyped-def]
     """Run ``app`` under waitress on a free loopback port; yields its base URL."""
-    from waitress.server import create_server
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
+    return serve_in_background(app)

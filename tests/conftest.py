@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,28 +125,14 @@ def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(loaded: Engine, database_url: str) -> Iterator[str]:
     """The real app under waitress on a free loopback port."""
-    from waitress.server import create_server
-
     from pks_geo.web import create_app
+    from pks_geo.web.background import serve_in_background
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
-    port = _free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
+    with serve_in_background(create_app({"DATABASE_URL": database_url, "TESTING": True})) as url:
+        yield url
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

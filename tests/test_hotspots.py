@@ -69,6 +69,7 @@ def test_permutation_p_counts_ties_against_significance() -> None:
     assert p[3] == pytest.approx(1.0)
 
 
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_an_all_zero_neighbourhood_is_not_called_cold(weights) -> None:  # type: ignore[no-untyped-def]
     y = np.zeros(len(weights.ids))
     y[:40] = 3.0  # incidents only in Tinanggea and Angata (codes sort first)

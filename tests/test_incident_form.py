@@ -7,7 +7,6 @@ the incidents made here never reach the shared session database.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -43,15 +42,10 @@ def form_app(form_engine: Engine):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def form_server(form_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from waitress.server import create_server
+    from pks_geo.web.background import serve_in_background
 
-    server = create_server(form_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
+    with serve_in_background(form_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,14 @@ shows classes and counts, English works, and only analysts see incident points."
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from waitress.server import create_server
 
 from pks_geo.web import create_app
+from pks_geo.web.background import serve_in_background
 from tests.analysis_dataset import Dataset, bearer, get_dataset
-from tests.conftest import _free_port
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +21,8 @@ def ds(database_factory, ks_boundary_paths) -> Dataset:  # type: ignore[no-untyp
 
 @pytest.fixture(scope="module")
 def server(ds: Dataset) -> Iterator[str]:
-    app = create_app({"DATABASE_URL": ds.url, "TESTING": True})
-    port = _free_port()
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=srv.run, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
+    with serve_in_background(create_app({"DATABASE_URL": ds.url, "TESTING": True})) as url:
+        yield url
 
 
 def _watch(page, base: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -48,7 +42,8 @@ def _ready(page) -> None:  # type: ignore[no-untyped-def]
 def _classes(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return page.eval_on_selector_all(
         "path[data-level^='choropleth-']",
-        "els => Object.fromEntries(els.map(e => [e.dataset.kode, e.dataset.class + '|' + e.getAttribute('fill')]))")
+        "els => Object.fromEntries(els.map("
+        "e => [e.dataset.kode, e.dataset.class + '|' + e.getAttribute('fill')]))")
 
 
 def test_choropleth_legend_and_filter_redraw_without_reload(page, server: str) -> None:
@@ -134,3 +129,21 @@ def test_stage_animation_steps_through_the_stages(page, server: str) -> None:
     assert page.locator("select[name='stage']").input_value() in ("kampanye", "masa_tenang")
     page.click("#pks-play")  # stop
     assert "Putar" in page.locator("#pks-play").inner_text()
+
+
+@pytest.mark.parametrize("label,name", [("Titik panas (Gi*)", "hotspots"),
+                                        ("Klaster insiden (DBSCAN)", "clusters"),
+                                        ("Permukaan kepadatan (KDE)", "heat"),
+                                        ("Pola titik panas baru", "emerging")])
+def test_analysis_layers_switch_on(page, server: str, label: str, name: str) -> None:
+    seen = _watch(page, server)
+    page.goto(server + "/")
+    _ready(page)
+    assert not any(f"/api/v1/{name}" in u for u in seen["api"])  # nothing computed until asked
+    page.locator(".leaflet-control-layers label", has_text=label).locator("input").check()
+    page.wait_for_selector(f"body[data-layer{name}='ready']", timeout=90000)
+    assert page.locator(f"path[data-layer='{name}']").count() > 0
+    if name == "hotspots":
+        legend = page.locator("[data-testid='hotspot-legend']").inner_text()
+        assert "Titik panas 99 %" in legend and "Titik dingin 95 %" in legend
+    assert seen["errors"] == [] and seen["outside"] == []

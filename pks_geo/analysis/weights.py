@@ -141,9 +141,10 @@ class AreaWeights:
         if list(kodes) == self.ids:
             return self
         key = tuple(kodes)
-        if key in self._subsets:
-            self._subsets.move_to_end(key)
-            return self._subsets[key]
+        with _lock:
+            if key in self._subsets:
+                self._subsets.move_to_end(key)
+                return self._subsets[key]
         missing = [k for k in kodes if k not in self.neighbors]
         if missing:
             raise KeyError(f"no weights for area(s) {', '.join(missing[:5])}")
@@ -156,9 +157,8 @@ class AreaWeights:
             added = _join_islands(neighbors, geoms)
         sub = AreaWeights(self.kind, list(kodes), neighbors, geoms, self.band_m, self.snap_m,
                           added=added)
-        self._subsets[key] = sub
-        if len(self._subsets) > 16:
-            self._subsets.popitem(last=False)
+        with _lock:
+            _remember(self._subsets, key, sub)
         return sub
 
 

@@ -11,8 +11,8 @@ and only updated when their ``row_hash`` (content plus location) differs. An exa
 duplicate row in a file is counted once; rows sharing an id with different content are
 all refused, since neither can be trusted over the other.
 
-Rows are validated in batches; each finished batch is located and stored by a worker
-(:class:`~pks_geo.ingest.incident_store.BatchStore`) while the next one is validated. Rows
+Rows are validated in batches; finished batches are located and stored by worker threads
+(:class:`~pks_geo.ingest.incident_store.BatchPipeline`) while the next ones are validated. Rows
 whose id occurs more than once in the file are held back to the last batch, so a
 conflict is always found before either row is written.
 """
@@ -33,7 +33,7 @@ from pks_geo.ingest.acled import looks_like_acled, read_acled
 from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_geojson import read_incident_geojson
 from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, clean_text, validate_incident
-from pks_geo.ingest.incident_store import BatchStore, relabel
+from pks_geo.ingest.incident_store import BatchPipeline, relabel
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
 from pks_geo.ingest.taxonomy import load_taxonomy
@@ -43,6 +43,8 @@ DEFAULT_SOURCE = {"acled": "acled", "sheet": "sheet", "geojson": "geojson"}
 RESERVED_SOURCES = frozenset({"contoh"})
 """Sources only the demo loader may write (``pks-geo demo --remove`` deletes them)."""
 BATCH_ROWS = 20_000
+FIRST_BATCH_ROWS = 2_000
+"""A small first batch gets the storing worker going early; later ones amortise per-batch costs."""
 
 
 class RefusedImport(ImportError_):
@@ -132,11 +134,13 @@ def repeated_ids(table: Table) -> set[str]:
 
 
 def validated_batches(table: Table, report: ImportReport, calendar: ElectionCalendar,
-                      progress: bool = True, size: int = BATCH_ROWS) -> Iterator[list[IncidentRecord]]:
+                      progress: bool = True, size: int | None = None) -> Iterator[list[IncidentRecord]]:
     """Validate every row and yield batches of records with distinct ids.
 
     Refused rows and warnings go to ``report``. Rows of repeated ids come last, de-duplicated."""
     taxonomy = load_taxonomy()
+    size = size or BATCH_ROWS
+    limit = min(size, FIRST_BATCH_ROWS)
     report.rejected.extend(relabel(i, table.labels) for i in table.issues)
     report.warnings.extend(relabel(i, table.labels) for i in table.warnings)
     repeated = repeated_ids(table)
@@ -159,9 +163,9 @@ def validated_batches(table: Table, report: ImportReport, calendar: ElectionCale
         else:
             seen[record.external_id] = line
             batch.append(record)
-            if len(batch) >= size:
+            if len(batch) >= limit:
                 yield batch
-                batch = []
+                batch, limit = [], size
     yield batch + dedupe(held, report)
 
 
@@ -193,7 +197,7 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
             if not calendar.elections:
                 report.warn(None, "tahapan", "no elections are loaded ('pks-geo elections load'): "
                                              "incidents get no election or stage")
-            with BatchStore(conn, source, report, keep_outside=keep_outside,
+            with BatchPipeline(conn, source, report, keep_outside=keep_outside,
                             all_or_nothing=all_or_nothing, created_by=created_by,
                             labels=table.labels) as store:
                 for batch in validated_batches(table, report, calendar, progress):

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
+from pks_geo.ingest.copy_text import copy_into, copy_text
 from pks_geo.ingest.desa_names import DesaIndex
 from pks_geo.ingest.incident_rows import IncidentRecord
 from pks_geo.ingest.report import Issue
@@ -189,18 +190,16 @@ def _table(table: str) -> str:
     return table
 
 
-def create_locate_table(conn: Connection, table: str, rows: Iterable[LocateRow]) -> None:
-    """COPY ``rows`` into the temporary input table of ``table`` (caller's transaction)."""
+def create_locate_table(conn: Connection, table: str, rows: str | Iterable[LocateRow]) -> None:
+    """COPY ``rows`` (or their :func:`copy_text`) into the input table of ``table``."""
     t = _table(table)
     conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
     conn.execute(text(f"DROP TABLE IF EXISTS {t}_in, {t}"))
     conn.execute(text(INPUT_DDL.format(t=t)))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {t}_in ({', '.join(INPUT_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_into(conn, f"{t}_in", INPUT_COLUMNS, rows if isinstance(rows, str) else copy_text(rows))
     conn.execute(text(f"CREATE INDEX ON {t}_in USING gist (geom)"))
-    conn.execute(text(f"ANALYZE {t}_in"))
+    # No ANALYZE: it costs more than the join; without statistics PostgreSQL already picks
+    # the plan wanted here (each desa polygon probing the point index).
 
 
 def _run(conn: Connection, table: str, steps: tuple[str, ...], keep_outside: bool) -> None:

@@ -114,8 +114,14 @@ def read_csv(path: Path) -> Grid:
     try:
         for values in reader:
             start, line = line + 1, reader.line_num
-            if not any(values) or not "".join(values).strip():
+            joined = "".join(values)
+            if not joined.strip():
                 continue
+            if "\x00" in joined:
+                if grid is not None:
+                    grid.issues.append(Issue(start, None, "contains NUL characters (binary garbage)"))
+                    continue
+                raise ImportError_(f"{path}: the header contains NUL characters")
             if grid is None:
                 grid = Grid(path, [header_name(v) for v in values], encoding=encoding,
                             delimiter=delimiter)

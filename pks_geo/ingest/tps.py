@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from pks_geo.ingest.codes import normalize_kode
+from pks_geo.ingest.copy_text import copy_into, copy_text
 from pks_geo.ingest.incident_load import (
     RESERVED_SOURCES,
     RefusedImport,
@@ -174,13 +175,10 @@ def store_tps(conn: Connection, records: list[TpsRecord], election: str, source:
     never overwrite real lists)."""
     conn.execute(text("DROP TABLE IF EXISTS tps_stage"))
     conn.execute(text(STAGE_DDL))
-    rows = {}
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY tps_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for idx, r in enumerate(records):
-            rows[idx] = r.row
-            copy.write_row((idx, r.row, r.kode_tps, r.no_tps, r.dpt, r.alamat, r.kategori_kerawanan,
-                            r.row_hash))
+    rows = {idx: r.row for idx, r in enumerate(records)}
+    copy_into(conn, "tps_stage", STAGE_COLUMNS, copy_text(
+        (idx, r.row, r.kode_tps, r.no_tps, r.dpt, r.alamat, r.kategori_kerawanan, r.row_hash)
+        for idx, r in enumerate(records)))
     create_locate_table(conn, "tps_locate", (
         (idx, r.lon, r.lat, r.lat is not None, r.kode_desa, "kode_tps", None, True)
         for idx, r in enumerate(records)))

@@ -50,5 +50,6 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
               "hasBasemap": bool(tile_url), "canSeeIncidents": can_see_incidents}
     figure.html.add_child(Element(
         f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
+        '<script src="/static/js/analysis_layers.js" defer></script>'
         '<script src="/static/js/map.js" defer></script>'), name="pks_config")
     return figure.render()

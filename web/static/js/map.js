@@ -221,6 +221,7 @@
     try {
       const data = await drawChoropleth(state);
       if (data === null) return;
+      if (analysisLayers) analysisLayers.refresh();
       await Promise.all([drawIncidents(state).catch((e) => console.warn("incidents:", e)),
         drawTps(state)]);
       const n = data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0);
@@ -265,6 +266,8 @@
 
   // ---- start --------------------------------------------------------------------------
   const layers = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  const analysisLayers = window.PKSAnalysisLayers
+    ? window.PKSAnalysisLayers.create(map, layers, t, readForm) : null;
 
   async function init() {
     writeForm(new URLSearchParams(location.search));

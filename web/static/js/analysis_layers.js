@@ -1,0 +1,138 @@
+// Hot-spot layers for the main map: Gi* bins, DBSCAN clusters, the KDE surface and emerging
+// hot-spot categories. Each is an overlay that fetches its data only while it is switched on
+// (the statistics cost server time) and refetches when the filters change.
+(function () {
+  "use strict";
+  const GI_COLORS = { "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
+    "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac" };
+  const EMERGING_COLORS = { new_hot: "#67000d", consecutive_hot: "#a50f15",
+    intensifying_hot: "#ef3b2c", persistent_hot: "#cb181d", diminishing_hot: "#fc9272",
+    sporadic_hot: "#fcbba1", oscillating_hot: "#fb6a4a", historical_hot: "#fee0d2" };
+  const HEAT_COLORS = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"];
+  const STAT_KEYS = ["level", "metric", "from", "to", "election", "stage", "kategori", "verified"];
+  const FILTER_KEYS = ["from", "to", "election", "stage", "kategori", "verified"];
+
+  function pick(state, keys, extra) {
+    const params = new URLSearchParams();
+    for (const key of keys) if (state[key]) params.set(key, state[key]);
+    for (const [key, value] of Object.entries(extra || {})) params.set(key, value);
+    return params.toString();
+  }
+
+  function fill(t, template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, key) => (values[key] ?? ""));
+  }
+
+  function tag(layer, name) {
+    layer.eachLayer((l) => {
+      const el = l.getElement && l.getElement();
+      if (el) {
+        el.setAttribute("data-layer", name);
+        if (l.feature) el.setAttribute("data-kode", l.feature.properties.kode || "");
+        if (l.feature && l.feature.properties.gi_bin !== undefined) {
+          el.setAttribute("data-gi-bin", String(l.feature.properties.gi_bin));
+        }
+      }
+    });
+  }
+
+  const DEFINITIONS = {
+    hotspots: {
+      label: (t) => t.layer_hotspots,
+      url: (s) => `/api/v1/hotspots?${pick(s, STAT_KEYS, { method: "gi_star" })}`,
+      style: (f) => ({ color: "#444", weight: 0.5, fillOpacity: 0.75,
+        fillColor: GI_COLORS[String(f.properties.gi_bin ?? 0)] }),
+      tooltip: (f, t) => `<b>${f.properties.nama}</b><br>${t["hot_" + (f.properties.gi_bin ?? 0)]}` +
+        (f.properties.gi_z !== null && f.properties.gi_z !== undefined
+          ? `<br>z = ${Number(f.properties.gi_z).toFixed(2)}` : ""),
+      legend: (data, t) => data.insufficient_data
+        ? [{ color: GI_COLORS["0"], label: t.hot_insufficient }]
+        : ["3", "2", "1", "0", "-1", "-2", "-3"].map((b) => ({ color: GI_COLORS[b], label: t["hot_" + b] })),
+    },
+    clusters: {
+      label: (t) => t.layer_clusters,
+      url: (s) => `/api/v1/clusters?${pick(s, FILTER_KEYS, { eps_m: 1000, min_points: 5 })}`,
+      style: () => ({ color: "#54278f", weight: 2, dashArray: "4 3", fillColor: "#9e9ac8",
+        fillOpacity: 0.35 }),
+      tooltip: (f, t) => fill(t, t.cluster_tip, { count: f.properties.count,
+        first: f.properties.first_date, last: f.properties.last_date, kategori: f.properties.kategori }),
+    },
+    heat: {
+      label: (t) => t.layer_heat,
+      url: (s) => `/api/v1/heat?${pick(s, FILTER_KEYS, { bands: 5 })}`,
+      style: (f) => ({ stroke: false, fillOpacity: 0.55,
+        fillColor: HEAT_COLORS[Math.min(f.properties.band ?? 0, HEAT_COLORS.length - 1)] }),
+      tooltip: (f, t) => fill(t, t.heat_tip, {
+        lower: Number(f.properties.lower).toFixed(2), upper: Number(f.properties.upper).toFixed(2) }),
+    },
+    emerging: {
+      label: (t) => t.layer_emerging,
+      url: (s) => {
+        // stage windows need an election; a stage filter would leave a single window
+        const keys = s.election ? STAT_KEYS.filter((k) => k !== "stage") : STAT_KEYS;
+        return `/api/v1/emerging?${pick(s, keys, { window: s.election ? "stage" : "month" })}`;
+      },
+      style: (f) => ({ color: "#444", weight: 0.4, fillOpacity: 0.75,
+        fillColor: EMERGING_COLORS[f.properties.category] || "#f7f7f7" }),
+      tooltip: (f, t) => `<b>${f.properties.nama}</b><br>` +
+        (t["emerging_" + f.properties.category] || t.emerging_other),
+      legend: (data, t) => Object.keys(EMERGING_COLORS).map((c) => ({
+        color: EMERGING_COLORS[c], label: t["emerging_" + c] })),
+    },
+  };
+
+  function create(map, layersControl, t, getState) {
+    const groups = {};
+    let legend = null;
+
+    function drawLegend(rows, title) {
+      if (legend) map.removeControl(legend);
+      legend = null;
+      if (!rows) return;
+      legend = L.control({ position: "bottomleft" });
+      legend.onAdd = () => {
+        const div = L.DomUtil.create("div", "pks-legend");
+        div.setAttribute("data-testid", "hotspot-legend");
+        div.innerHTML = `<strong>${title}</strong>` + rows.map((r) =>
+          `<div class="pks-legend-row"><i style="background:${r.color}"></i><span>${r.label}</span></div>`).join("");
+        return div;
+      };
+      legend.addTo(map);
+    }
+
+    async function load(name) {
+      const def = DEFINITIONS[name];
+      const group = groups[name];
+      const response = await fetch(def.url(getState()), { credentials: "same-origin" });
+      const data = await response.json();
+      group.clearLayers();
+      if (!response.ok) { console.warn(name, data.error); return; }
+      const layer = L.geoJSON(data, { style: def.style,
+        onEachFeature: (f, l) => l.bindTooltip(def.tooltip(f, t), { sticky: true, className: "pks-tip" }) });
+      group.addLayer(layer);
+      tag(layer, name);
+      if (def.legend) drawLegend(def.legend(data, t), def.label(t));
+      document.body.dataset[`layer${name}`] = "ready";
+    }
+
+    for (const name of Object.keys(DEFINITIONS)) {
+      groups[name] = L.featureGroup();
+      layersControl.addOverlay(groups[name], DEFINITIONS[name].label(t));
+    }
+    map.on("overlayadd", (ev) => {
+      for (const [name, group] of Object.entries(groups)) if (ev.layer === group) load(name);
+    });
+    map.on("overlayremove", (ev) => {
+      for (const [name, group] of Object.entries(groups)) {
+        if (ev.layer === group && DEFINITIONS[name].legend) drawLegend(null);
+      }
+    });
+    return {
+      refresh() {
+        for (const [name, group] of Object.entries(groups)) if (map.hasLayer(group)) load(name);
+      },
+    };
+  }
+
+  window.PKSAnalysisLayers = { create };
+})();

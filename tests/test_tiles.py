@@ -14,9 +14,10 @@ from sqlalchemy import Engine, text
 
 from pks_geo import schema
 from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.tiles import parse_tile
+from pks_geo.analysis.tiles import TileAddress, parse_tile, tile_bounds_3857
 from pks_geo.auth.tokens import create_token
 from pks_geo.auth.users import add_user
+from pks_geo.config import Settings
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
@@ -169,6 +170,16 @@ def test_parse_tile_bounds() -> None:
     assert info.value.parameter == "y"
 
 
+def test_tile_bounds_match_postgis(world: World) -> None:
+    for z, x, y in (KS_TILE, (0, 0, 0), (14, 13712, 8397)):
+        with world.engine.connect() as conn:
+            expected = conn.execute(text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM ST_TileEnvelope(:z, :x, :y, margin => 0.015625) e"), {"z": z, "x": x, "y": y}).one()
+        got = tile_bounds_3857(TileAddress(z, x, y), 64 / 4096)
+        assert got == pytest.approx(tuple(expected), abs=1e-6)
+
+
 def test_incident_tiles_are_for_analysts_only(client, world: World) -> None:  # type: ignore[no-untyped-def]
     path = tile_path("incidents", KS_TILE)
     assert client.get(path).status_code == 403  # anonymous visitors are viewers
@@ -214,10 +225,21 @@ def test_tilejson_describes_each_layer(client) -> None:  # type: ignore[no-untyp
     assert document["vector_layers"][0]["id"] == "areas-desa"
     assert {"kode", "nama", "value", "class", "color"} <= set(document["vector_layers"][0]["fields"])
     assert document["feature_count"] == 351 and document["use_tiles"] is False
-    assert document["tile_threshold"] == 3000
+    assert document["tile_threshold"] == 2000
     assert document["legend"]["k"] >= 1 and len(document["legend"]["colors"]) == document["legend"]["k"] + 1
     tps = client.get("/tiles/tps.json").get_json()
     assert tps["vector_layers"][0]["id"] == "tps" and "feature_count" not in tps
+
+
+def test_threshold_setting_switches_to_tiles(world: World) -> None:
+    settings = Settings(database_url=world.url, tile_threshold=300)
+    client = create_app(settings).test_client()
+    desa = client.get("/tiles/areas-desa.json").get_json()
+    kecamatan = client.get("/tiles/areas-kecamatan.json").get_json()
+    assert (desa["feature_count"], desa["use_tiles"]) == (351, True)
+    assert (kecamatan["feature_count"], kecamatan["use_tiles"]) == (25, False)
+    within = client.get("/tiles/areas-desa.json?within=74.05.01").get_json()
+    assert (within["feature_count"], within["use_tiles"]) == (24, False)
 
 
 def test_etag_gives_304_and_follows_data_changes(database_factory, ks_boundary_paths) -> None:  # type: ignore[no-untyped-def]
@@ -301,7 +323,7 @@ def test_tiles_js_draws_the_desa_in_chromium(live_server: str, page) -> None:  #
     result = page.evaluate(DRAW)
     assert errors == []
     assert result["count"] == 351 and result["useTiles"] is False
-    assert result["threshold"] == 3000 and result["tiled"] is True
+    assert result["threshold"] == 2000 and result["tiled"] is True
     assert result["canvases"] >= 4 and result["box"] == [256, 256]
     assert tile_requests and all(status == 200 for _, status in tile_requests)
     assert all("/tiles/areas-desa/11/" in url and "metric=count" in url for url, _ in tile_requests)

@@ -229,7 +229,8 @@ class PatrolPlan:
 
 
 def _rounded(geom: Any) -> dict[str, Any]:
-    return mapping(shapely.set_precision(geom, 1e-6))
+    """GeoJSON mapping with 6 decimals (~0.1 m); polygons keep counter-clockwise exteriors."""
+    return mapping(shapely.transform(geom, lambda c: np.round(c, 6)))
 
 
 def check_config(config: PatrolConfig, overrides: dict[str, Any]) -> PatrolConfig:

@@ -28,6 +28,9 @@ def serve(host: str, port: int, threads: int) -> None:
     settings = load_settings()
     url = resolve_database_url(settings)
     app = create_app(Settings(**{**settings.__dict__, "database_url": url}))
+    from pks_geo.analysis.warmup import warm_up_in_background
+
+    warm_up_in_background()  # JIT-compile the statistics while the first pages load
     click.echo(f"pks-geo serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo")
 
@@ -36,12 +39,24 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--boundaries", "boundaries_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder with the Konawe Selatan GeoJSON files (default: PKS_GEO_BOUNDARIES_DIR "
                    "or ../shared/boundaries).")
+@click.option("--remove", is_flag=True,
+              help="Delete the demo data (source 'contoh') and nothing else, then stop.")
 @friendly_errors
-def demo(boundaries_dir: Path | None) -> None:
-    """Start the database, migrate, and load the Konawe Selatan boundaries (and demo data)."""
+def demo(boundaries_dir: Path | None, remove: bool) -> None:
+    """Start the database, migrate, load the boundaries, the elections and the demo data.
+
+    The demo incidents and TPS are synthetic, labelled source 'contoh'; loading them again
+    changes nothing, and 'pks-geo demo --remove' deletes exactly them."""
+    from pks_geo.ingest.demo_data import load_demo, remove_demo
+    from pks_geo.ingest.elections import read_elections_file, upsert_elections
+
     settings = load_settings()
     engine = connect(settings)
     schema.upgrade(engine)
+    if remove:
+        incidents, tps = remove_demo(engine)
+        click.echo(f"demo data removed: {incidents} incidents and {tps} TPS of source 'contoh'")
+        return
     manifest = load_manifest()
     folder = boundaries_dir or settings.boundaries_dir
     paths = manifest.boundary_paths(folder)
@@ -53,4 +68,9 @@ def demo(boundaries_dir: Path | None) -> None:
         )
     report = load_boundary_paths(engine, paths)
     print_report(report, limit=5)
-    click.echo(f"demo ready: {manifest.region_nama}")
+    with engine.begin() as conn:
+        print_report(upsert_elections(conn, read_elections_file(), "elections"), limit=5)
+    for demo_report in load_demo(engine, manifest.region_kode):
+        print_report(demo_report, limit=5)
+    click.echo(f"demo ready: {manifest.region_nama} (demo incidents and TPS are synthetic, "
+               "source 'contoh'; remove them with 'pks-geo demo --remove')")

@@ -2,9 +2,10 @@
 
 Sheets typed at a Polsek say ``Ds. Lambakara``, ``KEL. ANDOOLO`` or ``Lambakra``. Names
 are compared after dropping prefixes (Ds., Desa, Kel., Kelurahan, Kec., Kecamatan), case,
-spaces and punctuation; what still differs is matched with rapidfuzz when one candidate
-clearly wins (a warning says what it was read as). A desa is looked up within the named
-kecamatan, because names repeat across kecamatan (Lambandia, Mataiwoi, Awalo, ...).
+spaces and punctuation; what still differs is matched with rapidfuzz (Levenshtein distance,
+a few slips depending on the length) when one candidate is closest (a warning says what it
+was read as). A desa is looked up within the named kecamatan, because names repeat across
+kecamatan (Lambandia, Mataiwoi, Awalo, ...).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Connection, text
 
 from pks_geo.ingest.taxonomy import label_key
 
-FUZZY_CUTOFF = 85.0
-"""rapidfuzz ratio (0-100) a spelling must reach to count as the same name."""
-FUZZY_MARGIN = 4.0
-"""The best candidate must beat the next one by this much, else the name is ambiguous."""
+
+def max_edits(key: str) -> int:
+    """Typing slips tolerated in a name: 1 up to 6 letters, 2 up to 12, else 3 (Levenshtein)."""
+    return 1 if len(key) <= 6 else 2 if len(key) <= 12 else 3
 _DESA_PREFIX = re.compile(r"^\s*(desa|ds|kelurahan|kel|kampung|dusun)\b\.?\s*", re.IGNORECASE)
 _KEC_PREFIX = re.compile(r"^\s*(kecamatan|kec)\b\.?\s*", re.IGNORECASE)
 
@@ -55,10 +57,11 @@ def _best(key: str, choices: dict[str, list[str]]) -> tuple[list[str], str | Non
     Returns (codes, matched key when fuzzy, error text when ambiguous)."""
     if key in choices:
         return choices[key], None, None
-    found = process.extract(key, list(choices), scorer=fuzz.ratio, limit=2, score_cutoff=FUZZY_CUTOFF)
+    found = process.extract(key, list(choices), scorer=Levenshtein.distance, limit=2,
+                            score_cutoff=max_edits(key))
     if not found:
         return [], None, None
-    if len(found) == 2 and found[0][1] - found[1][1] < FUZZY_MARGIN:
+    if len(found) == 2 and found[0][1] == found[1][1]:
         return [], None, f"could be {found[0][0]} or {found[1][0]}"
     return choices[found[0][0]], found[0][0], None
 

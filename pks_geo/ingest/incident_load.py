@@ -11,8 +11,8 @@ and only updated when their ``row_hash`` (content plus location) differs. An exa
 duplicate row in a file is counted once; rows sharing an id with different content are
 all refused, since neither can be trusted over the other.
 
-Rows are validated in batches; finished batches are located and stored by worker threads
-(:class:`~pks_geo.ingest.incident_store.BatchPipeline`) while the next ones are validated. Rows
+Rows are validated in batches; each finished batch is located and stored by a worker
+(:class:`~pks_geo.ingest.incident_store.BatchStore`) while the next one is validated. Rows
 whose id occurs more than once in the file are held back to the last batch, so a
 conflict is always found before either row is written.
 """
@@ -33,7 +33,7 @@ from pks_geo.ingest.acled import looks_like_acled, read_acled
 from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_geojson import read_incident_geojson
 from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, clean_text, validate_incident
-from pks_geo.ingest.incident_store import BatchPipeline, relabel
+from pks_geo.ingest.incident_store import BatchStore, relabel
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
 from pks_geo.ingest.taxonomy import load_taxonomy
@@ -42,6 +42,19 @@ FORMATS = ("auto", "acled", "sheet", "geojson")
 DEFAULT_SOURCE = {"acled": "acled", "sheet": "sheet", "geojson": "geojson"}
 RESERVED_SOURCES = frozenset({"contoh"})
 """Sources only the demo loader may write (``pks-geo demo --remove`` deletes them)."""
+RESERVED_PREFIX = "synthetic"
+"""Sources of generated benchmark data (deleted wholesale by ``pks_geo.ingest.synthetic``)."""
+
+
+def check_source(source: str | None, default: str) -> str:
+    """The source name to store, refusing empty, too long and reserved names."""
+    name = (source or default).strip()
+    if not name or len(name) > 100:
+        raise ImportError_("--source must be 1-100 characters")
+    if name in RESERVED_SOURCES or name.startswith(RESERVED_PREFIX):
+        raise ImportError_(f"source {name!r} is reserved for demo or synthetic data; "
+                           "choose another --source")
+    return name
 BATCH_ROWS = 20_000
 FIRST_BATCH_ROWS = 2_000
 """A small first batch gets the storing worker going early; later ones amortise per-batch costs."""
@@ -182,11 +195,7 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
     if fmt not in FORMATS:
         raise ImportError_(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     fmt = detect_format(path) if fmt == "auto" else fmt
-    source = (source or DEFAULT_SOURCE[fmt]).strip()
-    if not source or len(source) > 100:
-        raise ImportError_("--source must be 1-100 characters")
-    if source in RESERVED_SOURCES:
-        raise ImportError_(f"source {source!r} is reserved for the demo data; choose another --source")
+    source = check_source(source, DEFAULT_SOURCE[fmt])
     created_by = created_by or f"import:{getpass.getuser()}"
     with gc_paused():
         table = READERS[fmt](path)
@@ -197,7 +206,7 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
             if not calendar.elections:
                 report.warn(None, "tahapan", "no elections are loaded ('pks-geo elections load'): "
                                              "incidents get no election or stage")
-            with BatchPipeline(conn, source, report, keep_outside=keep_outside,
+            with BatchStore(conn, source, report, keep_outside=keep_outside,
                             all_or_nothing=all_or_nothing, created_by=created_by,
                             labels=table.labels) as store:
                 for batch in validated_batches(table, report, calendar, progress):

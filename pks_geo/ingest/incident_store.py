@@ -1,23 +1,17 @@
-"""Locate validated incidents in PostGIS and upsert them into ``incident``.
+"""Locate validated incidents in PostGIS and upsert them into ``incident``, batch by batch.
 
-Set-based: a batch of rows is one COPY to a temporary table and a few statements. Two
-steps per batch:
-
-* :func:`locate_batch` finds desa and kecamatan (:mod:`pks_geo.ingest.locate`). It only
-  reads ``admin_area`` and writes temporary tables, so it may run on any connection.
-* :func:`store_batch` copies the located rows to ``incident_stage`` and upserts them in
-  the import's transaction.
-
-:class:`BatchPipeline` runs the three stages of a large import at once: the calling thread
-validates batch *n+2*, a locator thread locates batch *n+1* on a second (read-only)
-connection and a storer thread stores batch *n* in the import transaction. Python and both
-PostgreSQL backends then work side by side; the threads mostly wait on sockets, which
-releases the GIL.
+Set-based: a batch is two COPYs into temporary tables (the incident columns, and the
+narrow locate input), the locating statements of :mod:`pks_geo.ingest.locate`, and one
+``INSERT ... SELECT`` joining both. :class:`BatchStore` overlaps the work: the calling
+thread validates a batch and prepares its COPY text (pure Python), while a worker thread
+sends the previous batch and waits for PostgreSQL (waiting releases the GIL). The worker
+has no Python work of its own, so the two threads do not compete for the interpreter.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
@@ -29,17 +23,15 @@ from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 
 STAGE_DDL = """
 CREATE TEMP TABLE incident_stage (
-    external_id text, event_date date, date_precision smallint, kategori text, original_type text,
-    sub_type text, actor1 text, actor2 text, meninggal integer, luka integer, description text,
-    sumber text, place_name text, election_code text, stage text, status text, row_hash text,
-    location_precision text, desa_kode text, kecamatan_kode text, counted boolean,
-    lon double precision, lat double precision
+    idx integer NOT NULL, external_id text, event_date date, date_precision smallint,
+    kategori text, original_type text, sub_type text, actor1 text, actor2 text, meninggal integer,
+    luka integer, description text, sumber text, place_name text, election_code text, stage text,
+    status text, row_hash text
 ) ON COMMIT DROP
 """
-STAGE_COLUMNS = ("external_id", "event_date", "date_precision", "kategori", "original_type",
+STAGE_COLUMNS = ("idx", "external_id", "event_date", "date_precision", "kategori", "original_type",
                  "sub_type", "actor1", "actor2", "meninggal", "luka", "description", "sumber",
-                 "place_name", "election_code", "stage", "status", "row_hash", "location_precision",
-                 "desa_kode", "kecamatan_kode", "counted", "lon", "lat")
+                 "place_name", "election_code", "stage", "status", "row_hash")
 CONTENT = ("event_date", "date_precision", "kategori", "original_type", "sub_type", "actor1",
            "actor2", "meninggal", "luka", "description", "sumber", "place_name", "election_code",
            "stage", "row_hash", "location_precision", "desa_kode", "kecamatan_kode", "counted", "geom")
@@ -47,9 +39,11 @@ CONTENT = ("event_date", "date_precision", "kategori", "original_type", "sub_typ
 LOCATED = ("row_hash", "desa_kode", "kecamatan_kode", "location_precision", "counted", "geom")
 UPSERT = text(f"""
 INSERT INTO incident (source, external_id, status, created_by, {", ".join(CONTENT)})
-SELECT :source, external_id, status, :created_by, {", ".join(CONTENT[:-1])},
-       ST_SetSRID(ST_MakePoint(lon, lat), 4326)
-FROM incident_stage
+SELECT :source, d.external_id, d.status, :created_by,
+       {", ".join("d." + c for c in CONTENT[:15])},
+       {", ".join("l." + c for c in CONTENT[15:])}
+FROM incident_stage d JOIN incident_locate l USING (idx)
+WHERE l.problem IS NULL
 ON CONFLICT (source, external_id) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in CONTENT)}, updated_at = now()
 WHERE ({", ".join(f"incident.{c}" for c in LOCATED)})
@@ -61,17 +55,13 @@ validated record) or its location differs, so a re-import changes nothing and a 
 boundary relocates. ``status`` and ``created_by`` of an existing incident are kept."""
 INSERT_NEW = text(UPSERT.text[:UPSERT.text.index("ON CONFLICT")])
 """The same insert without conflict handling, for batches none of whose ids is stored yet
-(the first import of a file): PostgreSQL then skips speculative insertion."""
+(a first import): PostgreSQL then skips the speculative insertion of every row."""
 ANY_STORED = text("""
 SELECT EXISTS (SELECT 1 FROM incident_stage s JOIN incident i
                ON i.source = :source AND i.external_id = s.external_id)
 """)
 SOURCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('pks-geo incident source ' || :source))")
-"""Imports of one source wait for each other, so no row can appear between check and insert."""
-RESULT_SQL = text("""
-SELECT idx, desa_kode, kecamatan_kode, location_precision, counted, lon, lat
-FROM incident_locate WHERE problem IS NULL
-""")
+"""Imports of one source wait for each other, so no row appears between check and insert."""
 
 
 def relabel(issue: Issue, labels: dict[str, str], row: int | None = None) -> Issue:
@@ -89,15 +79,27 @@ def desa_index(conn: Connection) -> DesaIndex:
     return index
 
 
-def locate_batch(conn: Connection, records: list[IncidentRecord], report: ImportReport,
-                 index: DesaIndex, keep_outside: bool = False,
-                 labels: dict[str, str] | None = None) -> list[IncidentRecord]:
-    """Locate ``records`` (set in place: desa, kecamatan, precision, counted, lon/lat).
+@dataclass
+class PreparedBatch:
+    """A batch as COPY text, and the file row of each staged index (for messages)."""
 
-    Returns the located ones; refusals and warnings go to ``report``."""
+    stage: str
+    locate: str
+    rows: dict[int, int | None] = field(default_factory=dict)
+
+
+def _stage_row(idx: int, r: IncidentRecord) -> tuple:
+    return (idx, r.external_id, r.event_date, r.date_precision, r.kategori, r.original_type,
+            r.sub_type, r.actor1, r.actor2, r.meninggal, r.luka, r.description, r.sumber,
+            r.place_name, r.election_code, r.stage, r.status, r.row_hash)
+
+
+def prepare_batch(records: list[IncidentRecord], report: ImportReport, index: DesaIndex,
+                  labels: dict[str, str] | None = None) -> PreparedBatch:
+    """Find the desa codes of named desa and build the COPY text (Python only, no database)."""
     labels = labels or {}
-    candidates: dict[int, IncidentRecord] = {}
-    locate_rows = []
+    rows: dict[int, int | None] = {}
+    stage_rows, locate_rows = [], []
     for idx, record in enumerate(records):
         kode, hint_field, rejection, warning = hint_for(record, index)
         if warning is not None:
@@ -105,40 +107,38 @@ def locate_batch(conn: Connection, records: list[IncidentRecord], report: Import
         if rejection is not None:
             report.rejected.append(relabel(rejection, labels))
             continue
-        candidates[idx] = record
+        rows[idx] = record.row
+        stage_rows.append(_stage_row(idx, record))
         locate_rows.append((idx, record.lon, record.lat, record.lat is not None, kode, hint_field,
                             record.location_precision, record.counted))
-    if not candidates:
-        return []
-    create_locate_table(conn, "incident_locate", copy_text(locate_rows))
-    locate_incidents(conn, "incident_locate", keep_outside)
-    for idx, (problem, warnings) in located_issues(conn, "incident_locate").items():
-        row = candidates[idx].row
-        report.warnings.extend(relabel(w, labels, row) for w in warnings)
-        if problem is not None:
-            report.rejected.append(relabel(problem, labels, row))
-    located = []
-    for idx, desa, kecamatan, precision, counted, lon, lat in conn.execute(RESULT_SQL):
-        record = candidates[idx]
-        record.desa_kode, record.kecamatan_kode = desa, kecamatan
-        record.location_precision, record.counted, record.lon, record.lat = precision, counted, lon, lat
-        located.append(record)
-    return located
+    return PreparedBatch(copy_text(stage_rows), copy_text(locate_rows), rows)
 
 
-def _stage_row(r: IncidentRecord) -> tuple:
-    return (r.external_id, r.event_date, r.date_precision, r.kategori, r.original_type, r.sub_type,
-            r.actor1, r.actor2, r.meninggal, r.luka, r.description, r.sumber, r.place_name,
-            r.election_code, r.stage, r.status, r.row_hash, r.location_precision, r.desa_kode,
-            r.kecamatan_kode, r.counted, r.lon, r.lat)
+def stage_and_locate(conn: Connection, batch: PreparedBatch, report: ImportReport,
+                     keep_outside: bool = False, labels: dict[str, str] | None = None) -> int:
+    """COPY a batch into ``incident_stage`` and locate it in ``incident_locate``.
 
-
-def store_batch(conn: Connection, stage: str, count: int, source: str, report: ImportReport,
-                created_by: str | None) -> None:
-    """Upsert located rows (``stage``: their COPY text) in ``conn``'s transaction; count them."""
+    Refusals and warnings go to ``report``; returns the number of rows located."""
+    labels = labels or {}
     conn.execute(text("DROP TABLE IF EXISTS incident_stage"))
     conn.execute(text(STAGE_DDL))
-    copy_into(conn, "incident_stage", STAGE_COLUMNS, stage)
+    copy_into(conn, "incident_stage", STAGE_COLUMNS, batch.stage)
+    create_locate_table(conn, "incident_locate", batch.locate)
+    locate_incidents(conn, "incident_locate", keep_outside)
+    problems = 0
+    for idx, (problem, warnings) in located_issues(conn, "incident_locate").items():
+        row = batch.rows[idx]
+        report.warnings.extend(relabel(w, labels, row) for w in warnings)
+        if problem is not None:
+            problems += 1
+            report.rejected.append(relabel(problem, labels, row))
+    conn.execute(text("ANALYZE incident_locate (problem)"))  # else "problem IS NULL" looks rare
+    return len(batch.rows) - problems
+
+
+def upsert_staged(conn: Connection, source: str, report: ImportReport, created_by: str | None,
+                  staged: int) -> None:
+    """Store the located rows of the staging tables; count new/updated/unchanged."""
     params = {"source": source, "created_by": created_by}
     conn.execute(SOURCE_LOCK, params)
     if not conn.execute(ANY_STORED, params).scalar_one():
@@ -147,24 +147,24 @@ def store_batch(conn: Connection, stage: str, count: int, source: str, report: I
     flags = conn.execute(UPSERT, params).scalars().all()
     report.inserted += sum(1 for f in flags if f)
     report.updated += sum(1 for f in flags if not f)
-    report.unchanged += count - len(flags)
+    report.unchanged += staged - len(flags)
 
 
 def store_incidents(conn: Connection, records: list[IncidentRecord], source: str,
                     report: ImportReport, *, keep_outside: bool = False, all_or_nothing: bool = False,
                     created_by: str | None = None, labels: dict[str, str] | None = None) -> None:
     """Locate and upsert validated ``records`` on ``conn`` in one go (caller's transaction)."""
-    located = locate_batch(conn, records, report, desa_index(conn), keep_outside, labels)
-    if located and not (all_or_nothing and report.rejected):
-        store_batch(conn, copy_text(map(_stage_row, located)), len(located), source, report,
-                    created_by)
+    batch = prepare_batch(records, report, desa_index(conn), labels)
+    staged = stage_and_locate(conn, batch, report, keep_outside, labels)
+    if staged and not (all_or_nothing and report.rejected):
+        upsert_staged(conn, source, report, created_by, staged)
 
 
-class BatchPipeline:
-    """Locate (second connection) and store (``conn``'s transaction) batches as they come.
+class BatchStore:
+    """Locates and upserts batches on a worker thread, in order, in ``conn``'s transaction.
 
     With ``all_or_nothing`` nothing more is written once any row was refused (the caller
-    rolls back). :meth:`finish` waits for the last batch and re-raises worker errors."""
+    then rolls back). :meth:`finish` waits for the last batch and re-raises worker errors."""
 
     def __init__(self, conn: Connection, source: str, report: ImportReport, *,
                  keep_outside: bool = False, all_or_nothing: bool = False,
@@ -173,34 +173,25 @@ class BatchPipeline:
         self.keep_outside, self.all_or_nothing = keep_outside, all_or_nothing
         self.created_by, self.labels = created_by, labels
         self.index = desa_index(conn)
-        self.locator_conn = conn.engine.connect()
-        self.locator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-locate")
-        self.storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-store")
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-store")
         self.futures: list[Future[None]] = []
 
-    def __enter__(self) -> BatchPipeline:
+    def __enter__(self) -> BatchStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for executor in (self.locator, self.storer):
-            executor.shutdown(wait=True, cancel_futures=True)
-        self.locator_conn.rollback()
-        self.locator_conn.close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, records: list[IncidentRecord]) -> None:
+        """Prepare ``records`` on this thread and queue them for the worker."""
         if records:
-            located = self.locator.submit(self._locate, records)
-            self.futures.append(self.storer.submit(self._store, located))
+            batch = prepare_batch(records, self.report, self.index, self.labels)
+            self.futures.append(self.executor.submit(self._store, batch))
 
-    def _locate(self, records: list[IncidentRecord]) -> tuple[str, int]:
-        located = locate_batch(self.locator_conn, records, self.report, self.index,
-                               self.keep_outside, self.labels)
-        return copy_text(map(_stage_row, located)), len(located)
-
-    def _store(self, located: Future[tuple[str, int]]) -> None:
-        stage, count = located.result()
-        if count and not (self.all_or_nothing and self.report.rejected):
-            store_batch(self.conn, stage, count, self.source, self.report, self.created_by)
+    def _store(self, batch: PreparedBatch) -> None:
+        staged = stage_and_locate(self.conn, batch, self.report, self.keep_outside, self.labels)
+        if staged and not (self.all_or_nothing and self.report.rejected):
+            upsert_staged(self.conn, self.source, self.report, self.created_by, staged)
 
     def finish(self) -> None:
         for future in self.futures:

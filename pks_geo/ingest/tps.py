@@ -18,8 +18,8 @@ from tqdm import tqdm
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.ingest.copy_text import copy_into, copy_text
 from pks_geo.ingest.incident_load import (
-    RESERVED_SOURCES,
     RefusedImport,
+    check_source,
     gc_paused,
     row_rejection,
     sort_issues,
@@ -204,9 +204,12 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
                dry_run: bool = False, keep_outside: bool = False, all_or_nothing: bool = False,
                progress: bool = True) -> ImportReport:
     """Import a TPS list (CSV/XLSX) for ``election``; same rules as incident imports."""
-    source = (source or "kpu").strip()
-    if not source or len(source) > 100 or source in RESERVED_SOURCES:
-        raise ImportError_(f"--source {source!r} is empty, too long or reserved for demo data")
+    source = check_source(source, "kpu")
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT code FROM election ORDER BY code")).scalars().all()
+    if election not in known:
+        raise ImportError_(f"unknown election {election!r} (loaded: {', '.join(known) or 'none'}; "
+                           "run 'pks-geo elections load')")
     with gc_paused():
         table = read_table(path)
         table.require(("kode_tps", "kode_desa"))
@@ -225,10 +228,6 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
                 report.warnings.extend(issues)
                 records.append(record)
     with engine.connect() as conn, conn.begin() as tx:
-        known = conn.execute(text("SELECT code FROM election ORDER BY code")).scalars().all()
-        if election not in known:
-            raise ImportError_(f"unknown election {election!r} (loaded: {', '.join(known) or 'none'}; "
-                               "run 'pks-geo elections load')")
         store_tps(conn, dedupe_tps(records, report), election, source, report,
                   keep_outside=keep_outside, all_or_nothing=all_or_nothing)
         if dry_run:

@@ -18,7 +18,7 @@
 (function () {
   "use strict";
 
-  const DEFAULT_THRESHOLD = 3000;
+  const DEFAULT_THRESHOLD = 2000;
   const NO_DATA_COLOR = "#bdbdbd";
 
   // Leaflet >= 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3's canvas renderer calls

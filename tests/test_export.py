@@ -1,0 +1,279 @@
+"""Exports: RFC 7946 GeoJSON, GeoPackage/KML/GPX read back by GDAL, CSV rosters, roles, audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pyogrio
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import LinearRing
+from sqlalchemy import text
+
+from pks_geo.cli import main
+from pks_geo.web import create_app
+from tests.security_setup import (
+    DESC,
+    add_election,
+    add_incident,
+    add_tps,
+    boundary_engine,
+    inside,
+    offset,
+    token_for,
+    write_security_dir,
+)
+
+DESA = ["74.05.03.2001", "74.05.03.2004", "74.05.03.1018", "74.05.11.2017"]
+KATEGORI = ["bentrok", "unjuk_rasa", "politik_uang"]
+SECRET = DESC.encode()
+
+
+@pytest.fixture(scope="module")
+def world(database_factory, ks_boundary_paths, tmp_path_factory):  # type: ignore[no-untyped-def]
+    engine = boundary_engine(database_factory, ks_boundary_paths)
+    tps = []
+    with engine.begin() as conn:
+        add_election(conn, "pilgub-e", date(2018, 6, 27), "pilgub")
+        add_election(conn, "pilkada-e", date(2024, 11, 27))
+        add_election(conn, "pilkada-2031", date(2031, 1, 1))  # no TPS: never the default
+        for n, desa in enumerate(DESA):
+            where = inside(conn, desa)
+            for no in (1, 2, 3):
+                tps.append(add_tps(conn, "pilkada-e", desa, no, offset(conn, *where, 300 * no),
+                                   kategori="rawan" if no == 3 else None))
+            for k in range(4):
+                add_incident(conn, f"E{n}-{k}", date(2024, 3 + k, 10), KATEGORI[k % 3], where, desa,
+                             luka=k, election="pilkada-e")
+        post = inside(conn, DESA[0])
+    folder = write_security_dir(tmp_path_factory.mktemp("security"), [
+        ("polres-uji", "polres", "Polres Uji", "", *post), ("polsek-a", "polsek", "Polsek A", "a", *post),
+        ("polsek-b", "polsek", "Polsek B", "b", *inside_engine(engine, DESA[3]))])
+    url = engine.url.render_as_string(hide_password=False)
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECURITY_DATA_DIR": str(folder)})
+    return SimpleNamespace(engine=engine, url=url, app=app, client=app.test_client(), tps=tps, folder=folder,
+                           viewer=token_for(engine, "pengamat-ekspor", "viewer"),
+                           analyst=token_for(engine, "analis-ekspor", "analyst"))
+
+
+def inside_engine(engine, desa):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return inside(conn, desa)
+
+
+# --- an RFC 7946 checker -------------------------------------------------------------------
+
+def _positions(geometry: dict[str, Any]) -> list[list[float]]:
+    coords = geometry["coordinates"]
+    depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+             "MultiPolygon": 3}[geometry["type"]]
+    items = [coords]
+    for _ in range(depth):
+        items = [inner for outer in items for inner in outer]
+    return items
+
+
+def _rings(geometry: dict[str, Any]) -> list[tuple[list, bool]]:
+    polygons = {"Polygon": [geometry["coordinates"]], "MultiPolygon": geometry["coordinates"]}.get(
+        geometry["type"], [])
+    return [(ring, index == 0) for polygon in polygons for index, ring in enumerate(polygon)]
+
+
+def check_rfc7946(collection: dict[str, Any]) -> None:
+    """FeatureCollection of Features; WGS 84 [lon, lat] positions; no crs; closed rings with
+    counter-clockwise exteriors and clockwise holes (RFC 7946 sections 3, 3.1.6, 4)."""
+    assert collection["type"] == "FeatureCollection" and isinstance(collection["features"], list)
+    assert "crs" not in collection
+    for feature in collection["features"]:
+        assert feature["type"] == "Feature" and "properties" in feature and "crs" not in feature
+        geometry = feature["geometry"]
+        if geometry is None:
+            continue
+        for position in _positions(geometry):
+            assert len(position) in (2, 3)
+            assert -180 <= position[0] <= 180 and -90 <= position[1] <= 90
+        if geometry["type"] == "LineString":
+            assert len(geometry["coordinates"]) >= 2
+        for ring, exterior in _rings(geometry):
+            assert len(ring) >= 4 and ring[0] == ring[-1]
+            assert LinearRing(ring).is_ccw == exterior
+
+
+def _get(world, path: str, who: str | None = "analyst"):  # type: ignore[no-untyped-def]
+    headers = getattr(world, who) if who else {}
+    return world.client.get(path, headers=headers)
+
+
+DATASETS = [("tps", "viewer", 12), ("patrol-plan", "viewer", None), ("choropleth", "viewer", 25),
+            ("hotspots", "viewer", 25), ("incidents", "analyst", 16)]
+
+
+@pytest.mark.parametrize(("dataset", "who", "count"), DATASETS)
+def test_geojson_exports_are_rfc7946_and_describe_themselves(world, dataset, who, count) -> None:
+    query = "permutations=99" if dataset == "hotspots" else ""
+    response = _get(world, f"/api/v1/export/{dataset}.geojson?{query}", who)
+    assert response.status_code == 200, response.data[:300]
+    assert response.is_streamed and response.mimetype == "application/geo+json"
+    assert response.headers["X-Classification"] == "TERBATAS"
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="pks-geo-{dataset}')
+    body = json.loads(response.data)
+    check_rfc7946(body)
+    meta = body["metadata"]
+    assert meta["marking"] == "TERBATAS" and meta["dataset"] == dataset and meta["format"] == "geojson"
+    assert meta["generated_by"] == f"{'analis' if who == 'analyst' else 'pengamat'}-ekspor"
+    assert meta["generated_at"] and meta["sources"] and "filters" in meta
+    if count is not None:
+        assert len(body["features"]) == count
+    if dataset == "tps":
+        assert meta["election"] == "pilkada-e"  # the latest election that has TPS
+        assert sorted(f["properties"]["kode_tps"] for f in body["features"]) == sorted(world.tps)
+
+
+def _layers(path: Path) -> dict[str, Any]:
+    return {name: pyogrio.read_dataframe(path, layer=name) for name, _ in pyogrio.list_layers(path)}
+
+
+@pytest.mark.parametrize(("dataset", "who", "key"), [("tps", "viewer", "kode_tps"), ("incidents", "analyst", "id"),
+                                                     ("choropleth", "viewer", "kode"),
+                                                     ("patrol-plan", "viewer", "sector")])
+def test_gpkg_and_kml_read_back_with_the_same_features(world, tmp_path, dataset, who, key) -> None:
+    reference = json.loads(_get(world, f"/api/v1/export/{dataset}.geojson", who).data)
+    expected = sorted(str(f["properties"][key]) for f in reference["features"]
+                      if f["properties"].get("feature_type", "sector") == "sector")
+    for fmt in ("gpkg", "kml"):
+        response = _get(world, f"/api/v1/export/{dataset}.{fmt}", who)
+        assert response.status_code == 200
+        path = tmp_path / f"out.{fmt}"
+        path.write_bytes(response.data)
+        layers = _layers(path)
+        first = layers["sectors"] if dataset == "patrol-plan" else next(iter(layers.values()))
+        assert sorted(str(v) for v in first[key]) == expected
+        if dataset == "patrol-plan":
+            stops = [f for f in reference["features"] if f["properties"]["feature_type"] == "stop"]
+            tps_stops = layers["stops"][layers["stops"]["kind"] == "tps"]
+            assert sorted(tps_stops["kode_tps"]) == sorted(f["properties"]["kode_tps"] for f in stops)
+            assert len(layers["routes"]) == len(expected)
+        if fmt == "gpkg":
+            info = pyogrio.read_info(path, layer=next(iter(layers)))
+            assert info["layer_metadata"]["marking"] == "TERBATAS"
+            assert json.loads(info["layer_metadata"]["filters"])["level"] == "kecamatan"
+        else:
+            head = path.read_text(encoding="utf-8")[:600]
+            assert "<name>[TERBATAS]" in head and "generated_by:" in head
+
+
+def test_gpx_waypoints_and_patrol_routes(world, tmp_path) -> None:
+    path = tmp_path / "tps.gpx"
+    path.write_bytes(_get(world, "/api/v1/export/tps.gpx", "viewer").data)
+    waypoints = pyogrio.read_dataframe(path, layer="waypoints")
+    assert len(waypoints) == 12 and all(name.startswith("TPS ") for name in waypoints["name"])
+    assert "<keywords>TERBATAS</keywords>" in path.read_text(encoding="utf-8")
+    plan = json.loads(_get(world, "/api/v1/export/patrol-plan.geojson", "viewer").data)
+    sectors = [f for f in plan["features"] if f["properties"]["feature_type"] == "sector"]
+    path = tmp_path / "plan.gpx"
+    path.write_bytes(_get(world, "/api/v1/export/patrol-plan.gpx", "viewer").data)
+    routes = pyogrio.read_dataframe(path, layer="routes")
+    points = pyogrio.read_dataframe(path, layer="route_points")
+    assert len(routes) == len(sectors)
+    # each route: the post, its TPS in order, the post again (routes return to the post)
+    assert len(points) == sum(f["properties"]["n_tps"] + 2 for f in sectors)
+
+
+def _csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    lines = data.decode("utf-8").splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    rows = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#")))))
+    return comments, rows
+
+
+def test_csv_rosters_open_with_the_marking_and_have_coordinates(world) -> None:
+    comments, rows = _csv(_get(world, "/api/v1/export/tps.csv", "viewer").data)
+    assert "# marking: TERBATAS" in comments and any(c.startswith("# filters: ") for c in comments)
+    assert sorted(r["kode_tps"] for r in rows) == sorted(world.tps)
+    assert all(-5 < float(r["lat"]) < -3 and 121 < float(r["lon"]) < 124 for r in rows)
+    assert json.loads(rows[0]["factors"])[0]["key"] == "incidents"
+    comments, rows = _csv(_get(world, "/api/v1/export/incidents.csv?kategori=bentrok", "analyst").data)
+    assert {r["kategori"] for r in rows} == {"bentrok"} and len(rows) == 8
+    assert all(r["description"] == DESC for r in rows) and rows[0]["lon"]
+    _, areas = _csv(_get(world, "/api/v1/export/choropleth.csv?level=desa", "viewer").data)
+    assert len(areas) == 351 and all(r["lon"] and r["lat"] for r in areas)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "kml", "gpx", "csv"])
+def test_viewers_get_aggregates_only(world, fmt) -> None:
+    assert _get(world, f"/api/v1/export/incidents.{fmt}", "viewer").status_code == 403
+    assert _get(world, f"/api/v1/export/incidents.{fmt}", None).status_code == 401
+    for dataset in ("tps", "patrol-plan", "choropleth"):
+        response = _get(world, f"/api/v1/export/{dataset}.{fmt}", "viewer")
+        assert response.status_code == 200
+        assert SECRET not in response.data and b"Fulan" not in response.data
+        assert b"description" not in response.data
+    analyst = _get(world, f"/api/v1/export/incidents.{fmt}", "analyst")
+    assert analyst.status_code == 200 and b"Fulan" in analyst.data
+
+
+def test_every_export_is_audited_and_a_refused_one_is_not(world) -> None:
+    def exports(actor: str) -> list[dict[str, Any]]:
+        with world.engine.connect() as conn:
+            rows = conn.execute(text("SELECT entity_id, after FROM audit_event WHERE action = 'export' "
+                                     "AND actor = :a ORDER BY id"), {"a": actor})
+            return [dict(r._mapping) for r in rows]
+
+    before = len(exports("analis-ekspor"))
+    assert _get(world, "/api/v1/export/incidents.csv?kategori=unjuk_rasa", "analyst").status_code == 200
+    logged = exports("analis-ekspor")[before:]
+    assert [e["entity_id"] for e in logged] == ["incidents.csv"]
+    assert logged[0]["after"]["filters"]["kategori"] == ["unjuk_rasa"] and logged[0]["after"]["role"] == "analyst"
+    refused = [e for e in exports("pengamat-ekspor") if e["entity_id"].startswith("incidents.")]
+    assert _get(world, "/api/v1/export/incidents.csv", "viewer").status_code == 403
+    assert [e for e in exports("pengamat-ekspor") if e["entity_id"].startswith("incidents.")] == refused == []
+
+
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/api/v1/export/nothing.geojson", "dataset"), ("/api/v1/export/tps.shp", "format"),
+    ("/api/v1/export/incidents.geojson?kategori=nope", "kategori"),
+    ("/api/v1/export/tps.geojson?bogus=1", "bogus"), ("/api/v1/export/tps.geojson?election=x", "election"),
+    ("/api/v1/export/choropleth.geojson?metric=nope", "metric"),
+    ("/api/v1/export/patrol-plan.geojson?max_tps=0", "max_tps"),
+])
+def test_bad_requests_name_the_parameter(world, path, parameter) -> None:
+    response = _get(world, path)
+    assert response.status_code == 400 and response.get_json()["parameter"] == parameter
+
+
+def test_filters_and_the_marking_setting(world) -> None:
+    body = json.loads(_get(world, "/api/v1/export/tps.geojson?within=74.05.11").data)
+    assert {f["properties"]["desa_kode"] for f in body["features"]} == {"74.05.11.2017"}
+    assert body["metadata"]["filters"]["within"] == "74.05.11"
+    app = create_app({"DATABASE_URL": world.url, "TESTING": True, "SECURITY_DATA_DIR": str(world.folder),
+                      "EXPORT_MARKING": "RAHASIA"})
+    response = app.test_client().get("/api/v1/export/choropleth.geojson")
+    assert response.headers["X-Classification"] == "RAHASIA"
+    assert json.loads(response.data)["metadata"]["marking"] == "RAHASIA"
+
+
+def test_cli_export_writes_files_and_respects_the_role(world, tmp_path) -> None:
+    env = {"PKS_GEO_DATABASE_URL": world.url}
+    runner = CliRunner()
+    out = tmp_path / "tps.gpkg"
+    result = runner.invoke(main, ["export", "tps", "-o", str(out), "--election", "pilkada-e"], env=env)
+    assert result.exit_code == 0, result.output
+    assert len(pyogrio.read_dataframe(out)) == 12 and "TERBATAS" in result.output
+    out = tmp_path / "bentrok.csv"
+    result = runner.invoke(main, ["export", "incidents", "--format", "csv", "-o", str(out), "--kategori",
+                                  "bentrok", "--marking", ""], env=env)
+    assert result.exit_code == 0, result.output
+    _, rows = _csv(out.read_bytes())
+    assert len(rows) == 8 and "marking" not in out.read_text()
+    refused = runner.invoke(main, ["export", "incidents", "-o", str(tmp_path / "x.geojson"), "--role", "viewer"],
+                            env=env)
+    assert refused.exit_code == 1 and "analyst" in refused.output
+    assert not (tmp_path / "x.geojson").exists()
+    bad = runner.invoke(main, ["export", "tps", "-o", str(tmp_path / "x.geojson"), "--param", "max_tps"], env=env)
+    assert bad.exit_code == 2 and "KEY=VALUE" in bad.output

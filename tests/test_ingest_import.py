@@ -81,6 +81,20 @@ def test_utf8_bom_comma_separated(ingest_engine: Engine, tmp_path: Path) -> None
     assert source_rows(ingest_engine, "t-bom")["B-1"]["kategori"] == "kekerasan"
 
 
+def test_multi_line_cells_keep_their_text_and_line_numbers(ingest_engine: Engine, tmp_path: Path) -> None:
+    lat, lon = LAMBAKARA_POINT
+    path = tmp_path / "multi.csv"
+    text_cell = '"baris satu\nbaris dua\tdengan tab \\ garis miring"'
+    path.write_text(f"id,tanggal,kategori,deskripsi,lat,lon\n"
+                    f"L-1,2019-01-05,intimidasi,{text_cell},{lat},{lon}\n"
+                    f"L-2,2019-01-06,lainnya,ok,{lat}\n", encoding="utf-8")
+    report = import_incidents(ingest_engine, path, source="t-multi", progress=False)
+    assert report.inserted == 1
+    assert [(i.row, i.field) for i in report.rejected] == [(4, "lon")]  # L-2 starts on line 4
+    stored = source_rows(ingest_engine, "t-multi")["L-1"]["description"]
+    assert stored == "baris satu\nbaris dua\tdengan tab \\ garis miring"
+
+
 def test_xlsx_sheet(ingest_engine: Engine, tmp_path: Path) -> None:
     lat, lon = point_in(ingest_engine, ANDOOLO)
     book = Workbook()

@@ -147,3 +147,30 @@ def test_analysis_layers_switch_on(page, server: str, label: str, name: str) -> 
         legend = page.locator("[data-testid='hotspot-legend']").inner_text()
         assert "Titik panas 99 %" in legend and "Titik dingin 95 %" in legend
     assert seen["errors"] == [] and seen["outside"] == []
+
+
+@pytest.fixture(scope="module")
+def tiled_server(ds: Dataset) -> Iterator[str]:
+    """The same data with a threshold of 100 polygons, so the 351 desa come as vector tiles."""
+    from pks_geo.config import Settings
+
+    settings = Settings(database_url=ds.url, tile_threshold=100)
+    with serve_in_background(create_app(settings)) as url:
+        yield url
+
+
+def test_many_polygons_switch_to_vector_tiles(page, tiled_server: str) -> None:
+    seen = _watch(page, tiled_server)
+    page.goto(tiled_server + "/?level=desa")
+    _ready(page)
+    assert page.evaluate("document.body.dataset.choropleth") == "tiles"
+    page.wait_for_function("() => document.querySelectorAll('canvas.leaflet-tile').length > 0")
+    assert any("/tiles/areas-desa/" in u and ".pbf" in u for u in seen["api"])
+    assert not any("/api/v1/choropleth" in u for u in seen["api"])
+    assert not any("/api/v1/areas?level=desa" in u for u in seen["api"])
+    assert "Jumlah insiden" in page.locator("[data-testid='legend']").inner_text()
+    assert seen["errors"] == [] and seen["outside"] == []
+    page.select_option("select[name='level']", "kecamatan")  # 25 polygons: GeoJSON again
+    page.wait_for_function("() => document.body.dataset.choropleth === 'geojson'")
+    _ready(page)
+    assert len(_classes(page)) == 25

@@ -19,6 +19,7 @@ from pks_geo import schema
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo.config import ConfigError
 from pks_geo.export import DATASETS, FORMATS, ExportContext, ExportForbidden, PreparedExport, prepare_export
 
 
@@ -64,8 +65,8 @@ def _write(prepared: PreparedExport, output: Path) -> int:
               help="Any other parameter of the API (metric=, scheme=, k=, permutations=, max_tps=, ...).")
 @click.option("--role", type=click.Choice(["viewer", "analyst"]), default="analyst", show_default=True,
               help="Export as this role: viewer exports carry aggregates only.")
-@click.option("--marking", default=None, help="Classification marking (default PKS_GEO_EXPORT_MARKING or "
-                                              "TERBATAS; empty for none).")
+@click.option("--marking", default=None, help="Classification marking (default PKS_GEO_MARKING, else "
+                                              "TERBATAS; 'none' or empty for no marking).")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
 @friendly_errors
 def export(dataset: str, fmt: str | None, output: Path, election: str | None, level: str | None,
@@ -83,18 +84,19 @@ def export(dataset: str, fmt: str | None, output: Path, election: str | None, le
              "within": within, "polsek": polsek, "verified": "true" if verified else None,
              "kategori": list(kategori) or None, "source": list(source) or None}
     args.update({k: v for k, v in named.items() if v is not None})
-    engine = connect(load_settings())
+    settings = load_settings()
+    engine = connect(settings)
     schema.upgrade(engine)
     ctx = ExportContext(engine, args, role, f"cli:{getpass.getuser()}", lang=lang)
     click.echo(f"preparing {dataset} ({fmt}) ...", err=True)
     try:
-        prepared = prepare_export(ctx, dataset, fmt, marking=marking)
+        prepared = prepare_export(ctx, dataset, fmt, marking=settings.marking if marking is None else marking)
         size = _write(prepared, output)
     except ExportForbidden as exc:
         raise click.ClickException(str(exc)) from exc
     except ParameterError as exc:
         raise click.BadParameter(exc.message, param_hint=exc.parameter) from exc
-    except (SecurityDataError, ValueError) as exc:
+    except (SecurityDataError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     marking_text = prepared.metadata.get("marking") or "no marking"
     click.echo(f"wrote {output} ({size:,} bytes, {fmt}, {marking_text})")

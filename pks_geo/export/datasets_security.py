@@ -87,21 +87,22 @@ def build_tps(ctx: ExportContext) -> DatasetExport:
                          election=result.election.code, filters=filters.echo())
 
 
-SECTOR_FIELDS = [("sector", "str"), ("polsek", "str"), ("polsek_nama", "str"), ("polres", "str"),
-                 ("number", "int"), ("start", "str"), ("start_name", "str"), ("n_tps", "int"),
-                 ("length_km", "float"), ("road_km_est", "float"), ("minutes_est", "int"),
+SECTOR_FIELDS = [("feature_type", "str"), ("sector", "str"), ("polsek", "str"), ("polsek_nama", "str"),
+                 ("polres", "str"), ("number", "int"), ("start", "str"), ("start_name", "str"),
+                 ("n_tps", "int"), ("length_km", "float"), ("road_km_est", "float"), ("minutes_est", "int"),
                  ("diameter_km", "float"), ("closed", "bool"), ("categories", "json")]
-STOP_FIELDS = [("label", "str"), ("kind", "str"), ("sector", "str"), ("polsek", "str"), ("route_fid", "int"),
-               ("route_name", "str"), ("order", "int"), ("kode_tps", "str"), ("no_tps", "int"),
-               ("desa_nama", "str"), ("kecamatan_nama", "str"), ("category", "str"),
+STOP_FIELDS = [("feature_type", "str"), ("label", "str"), ("kind", "str"), ("sector", "str"),
+               ("polsek", "str"), ("route_fid", "int"), ("route_name", "str"), ("order", "int"),
+               ("kode_tps", "str"), ("no_tps", "int"), ("desa_nama", "str"), ("kecamatan_nama", "str"),
+               ("category", "str"),
                ("category_source", "str"), ("score", "float"), ("dpt", "int"), ("location_approx", "bool"),
                ("leg_m", "float"), ("cumulative_m", "float")]
 
 
 def _post_row(sector: Any, fid: int, label: str, order: int, leg: float, cumulative: float) -> tuple:
     """The post as a stop of the roster: where the route starts (order 0) and ends."""
-    return (label, "post", sector.id, sector.polsek, fid, sector.id, order, None, None, None, None, None,
-            None, None, None, None, leg, cumulative, _point(sector.start_lon, sector.start_lat))
+    return ("stop", label, "post", sector.id, sector.polsek, fid, sector.id, order, None, None, None, None,
+            None, None, None, None, None, leg, cumulative, _point(sector.start_lon, sector.start_lat))
 
 
 def build_patrol(ctx: ExportContext) -> DatasetExport:
@@ -114,15 +115,15 @@ def build_patrol(ctx: ExportContext) -> DatasetExport:
     sectors, routes, stops = [], [], []
     for fid, sector in enumerate(plan.sectors):
         summary = sector.summary()
-        values = [summary[name] for name, _ in SECTOR_FIELDS]
-        sectors.append((*values, _geojson(sector.polygon)))
-        routes.append((*values, _geojson(sector.route)))
+        values = [summary[name] for name, _ in SECTOR_FIELDS[1:]]
+        sectors.append(("sector", *values, _geojson(sector.polygon)))
+        routes.append(("route", *values, _geojson(sector.route)))
         stops.append(_post_row(sector, fid, sector.start_name, 0, 0.0, 0.0))
         for s in sector.stops:
-            stops.append((f"{s.order}. TPS {s.no_tps:03d} {s.desa_nama or ''}".strip(), "tps", sector.id,
-                          sector.polsek, fid, sector.id, s.order, s.kode_tps, s.no_tps, s.desa_nama,
-                          s.kecamatan_nama, s.category, s.category_source, s.score, s.dpt, s.location_approx,
-                          s.leg_m, s.cumulative_m, _point(s.lon, s.lat)))
+            label = f"{s.order}. TPS {s.no_tps:03d} {s.desa_nama or ''}".strip()
+            stops.append(("stop", label, "tps", sector.id, sector.polsek, fid, sector.id, s.order,
+                          s.kode_tps, s.no_tps, s.desa_nama, s.kecamatan_nama, s.category, s.category_source,
+                          s.score, s.dpt, s.location_approx, s.leg_m, s.cumulative_m, _point(s.lon, s.lat)))
         if sector.closed and sector.stops:
             back = round(sector.length_m - sector.stops[-1].cumulative_m, 1)
             stops.append(_post_row(sector, fid, f"{sector.start_name} (kembali)", len(sector.stops) + 1,

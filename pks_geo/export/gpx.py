@@ -53,6 +53,9 @@ def _frame(export: DatasetExport) -> gpd.GeoDataFrame:
                       for k, v in values.items()}
             if layer.label_field:
                 record["name"] = str(values[layer.label_field])
+            if values.get("kode_tps"):
+                # GDAL reads a 13-digit extension value back as a (overflowing) number; <desc> is text.
+                record["desc"] = f"kode_tps {values['kode_tps']}"
             records.append(record)
             geometries.append(row[-1])
     geoms = shapely.from_geojson([g if g is None or isinstance(g, str) else g.decode() for g in geometries])

@@ -3,33 +3,29 @@ classification marking.
 
 A file that leaves the system may be forwarded many times; the marking (default
 ``TERBATAS``, "restricted") and the filters travel inside it so nobody mistakes a filtered
-extract for the whole picture or an internal file for a public one. The marking is set with
-``PKS_GEO_EXPORT_MARKING`` (or the app config key ``EXPORT_MARKING``); an empty value turns
-it off.
+extract for the whole picture or an internal file for a public one. The marking is the one
+of the print maps (``PKS_GEO_MARKING``); the app config key ``EXPORT_MARKING`` or the CLI's
+``--marking`` override it for exports.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
+from pks_geo.config import Settings, validate_marking
 from pks_geo.export.model import DatasetExport
 
-DEFAULT_MARKING = "TERBATAS"
-MARKING_ENV = "PKS_GEO_EXPORT_MARKING"
-MAX_MARKING = 100
 BASE_SOURCES = ("pks-geo, Tim Terpadu Penanganan Konflik Sosial Kabupaten Konawe Selatan",
                 "Boundaries: cahyadsn/wilayah_boundaries (MIT), Kepmendagri No 300.2.2-2430 Tahun 2025")
 
 
 def export_marking(configured: str | None = None) -> str:
-    """The marking from the argument, else the environment, else ``TERBATAS``."""
-    value = configured if configured is not None else os.environ.get(MARKING_ENV, DEFAULT_MARKING)
-    value = value.strip()
-    if len(value) > MAX_MARKING or any(ch in value for ch in "\r\n"):
-        raise ValueError(f"{MARKING_ENV} must be one line of at most {MAX_MARKING} characters")
-    return value
+    """The marking: ``configured`` (checked like ``PKS_GEO_MARKING``; ``none`` or empty for no
+    marking), else ``PKS_GEO_MARKING`` (default ``TERBATAS``), the marking of the print maps too."""
+    if configured is None:
+        return Settings.from_env().marking
+    return validate_marking(configured) if configured.strip() else ""
 
 
 def build_metadata(export: DatasetExport, fmt: str, *, filters: dict[str, Any], actor: str,

@@ -54,8 +54,16 @@ def wkb_of(geometries: list[Any]) -> list[bytes | None]:
     return list(shapely.to_wkb(shapely.from_geojson(texts)))
 
 
+def output_name(layer: Layer, name: str, fmt: str) -> str:
+    """The field's name in the file. LIBKML takes a field ``id`` as the Placemark id (and then
+    drops it), so in KML it is written as ``<layer>_id`` (``incident_id``)."""
+    if fmt == "kml" and name == "id":
+        return f"{layer.name.rstrip('s')}_id"
+    return name
+
+
 def _schema(layer: Layer, fmt: str, name_column: bool) -> pa.Schema:
-    fields = [pa.field(name, _arrow_type(kind, fmt)) for name, kind in layer.fields]
+    fields = [pa.field(output_name(layer, name, fmt), _arrow_type(kind, fmt)) for name, kind in layer.fields]
     if name_column:
         fields.insert(0, pa.field("name", pa.string()))
     return pa.schema([*fields, pa.field("geometry", pa.binary())])
@@ -67,8 +75,9 @@ def _batches(layer: Layer, schema: pa.Schema, fmt: str, name_column: bool) -> It
         if not batch:
             continue
         columns = list(zip(*batch, strict=True))
-        arrays = [_values(list(col), kind, schema.field(name).type)
-                  for (name, kind), col in zip(layer.fields, columns[:-1], strict=True)]
+        data_fields = list(schema)[1 if name_column else 0:-1]
+        arrays = [_values(list(col), kind, out.type)
+                  for (_, kind), col, out in zip(layer.fields, columns[:-1], data_fields, strict=True)]
         if name_column:
             labels = [None if label_index is None else columns[label_index][i] for i in range(len(batch))]
             arrays.insert(0, pa.array([None if v is None else str(v) for v in labels], type=pa.string()))

@@ -23,7 +23,7 @@ from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 
 STAGE_DDL = """
 CREATE TEMP TABLE incident_stage (
-    idx integer NOT NULL, external_id text, event_date date, date_precision smallint,
+    idx integer PRIMARY KEY, external_id text, event_date date, date_precision smallint,
     kategori text, original_type text, sub_type text, actor1 text, actor2 text, meninggal integer,
     luka integer, description text, sumber text, place_name text, election_code text, stage text,
     status text, row_hash text
@@ -54,14 +54,11 @@ RETURNING (xmax = 0) AS inserted
 validated record) or its location differs, so a re-import changes nothing and a changed
 boundary relocates. ``status`` and ``created_by`` of an existing incident are kept."""
 INSERT_NEW = text(UPSERT.text[:UPSERT.text.index("ON CONFLICT")])
-"""The same insert without conflict handling, for batches none of whose ids is stored yet
-(a first import): PostgreSQL then skips the speculative insertion of every row."""
-ANY_STORED = text("""
-SELECT EXISTS (SELECT 1 FROM incident_stage s JOIN incident i
-               ON i.source = :source AND i.external_id = s.external_id)
-""")
+"""The same insert without conflict handling, when the source has no incident yet (its
+first import): PostgreSQL then skips the speculative insertion of every row."""
 SOURCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('pks-geo incident source ' || :source))")
-"""Imports of one source wait for each other, so no row appears between check and insert."""
+"""Imports of one source wait for each other, so none adds rows behind another's back."""
+SOURCE_EMPTY = text("SELECT NOT EXISTS (SELECT 1 FROM incident WHERE source = :source)")
 
 
 def relabel(issue: Issue, labels: dict[str, str], row: int | None = None) -> Issue:
@@ -136,12 +133,20 @@ def stage_and_locate(conn: Connection, batch: PreparedBatch, report: ImportRepor
     return len(batch.rows) - problems
 
 
+def lock_source(conn: Connection, source: str) -> bool:
+    """Take the import lock of ``source``; True when it has no incident stored yet."""
+    conn.execute(SOURCE_LOCK, {"source": source})
+    return bool(conn.execute(SOURCE_EMPTY, {"source": source}).scalar_one())
+
+
 def upsert_staged(conn: Connection, source: str, report: ImportReport, created_by: str | None,
-                  staged: int) -> None:
-    """Store the located rows of the staging tables; count new/updated/unchanged."""
+                  staged: int, *, all_new: bool = False) -> None:
+    """Store the located rows of the staging tables; count new/updated/unchanged.
+
+    ``all_new``: the source had no incident when this transaction locked it (the batches of
+    one import never share an id), so a plain insert is enough."""
     params = {"source": source, "created_by": created_by}
-    conn.execute(SOURCE_LOCK, params)
-    if not conn.execute(ANY_STORED, params).scalar_one():
+    if all_new:
         report.inserted += conn.execute(INSERT_NEW, params).rowcount
         return
     flags = conn.execute(UPSERT, params).scalars().all()
@@ -154,14 +159,17 @@ def store_incidents(conn: Connection, records: list[IncidentRecord], source: str
                     report: ImportReport, *, keep_outside: bool = False, all_or_nothing: bool = False,
                     created_by: str | None = None, labels: dict[str, str] | None = None) -> None:
     """Locate and upsert validated ``records`` on ``conn`` in one go (caller's transaction)."""
+    all_new = lock_source(conn, source) and len({r.external_id for r in records}) == len(records)
     batch = prepare_batch(records, report, desa_index(conn), labels)
     staged = stage_and_locate(conn, batch, report, keep_outside, labels)
     if staged and not (all_or_nothing and report.rejected):
-        upsert_staged(conn, source, report, created_by, staged)
+        upsert_staged(conn, source, report, created_by, staged, all_new=all_new)
 
 
 class BatchStore:
     """Locates and upserts batches on a worker thread, in order, in ``conn``'s transaction.
+
+    The caller must submit batches whose ids are distinct across the whole import.
 
     With ``all_or_nothing`` nothing more is written once any row was refused (the caller
     then rolls back). :meth:`finish` waits for the last batch and re-raises worker errors."""
@@ -173,6 +181,7 @@ class BatchStore:
         self.keep_outside, self.all_or_nothing = keep_outside, all_or_nothing
         self.created_by, self.labels = created_by, labels
         self.index = desa_index(conn)
+        self.all_new = lock_source(conn, source)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-store")
         self.futures: list[Future[None]] = []
 
@@ -191,7 +200,8 @@ class BatchStore:
     def _store(self, batch: PreparedBatch) -> None:
         staged = stage_and_locate(self.conn, batch, self.report, self.keep_outside, self.labels)
         if staged and not (self.all_or_nothing and self.report.rejected):
-            upsert_staged(self.conn, self.source, self.report, self.created_by, staged)
+            upsert_staged(self.conn, self.source, self.report, self.created_by, staged,
+                          all_new=self.all_new)
 
     def finish(self) -> None:
         for future in self.futures:

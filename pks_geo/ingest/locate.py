@@ -47,7 +47,7 @@ LOCATE_TABLES = frozenset({"incident_locate", "tps_locate", "locate_one"})
 
 INPUT_DDL = """
 CREATE TEMP TABLE {t}_in (
-    idx integer NOT NULL,
+    idx integer PRIMARY KEY,
     lon double precision,
     lat double precision,
     by_point boolean NOT NULL,
@@ -105,8 +105,13 @@ _LOCATED = """
 """
 OUTSIDE = "format('outside area: point (lat %s, lon %s) lies in no loaded desa', lat, lon)"
 
+ADD_KEY = "ALTER TABLE {t} ADD PRIMARY KEY (idx)"
+"""Every later join on ``idx`` can then use an index, whatever the planner estimates
+(temporary tables have no statistics, and a misjudged nested loop would be quadratic)."""
+
 INCIDENT_STEPS = (
     INCIDENT_RESULT,
+    ADD_KEY,
     # 2. swapped points
     f"UPDATE {{t}} s SET {SWAPPED}, notes = array_append(s.notes, '{SWAP_NOTE}'), {_LOCATED} FROM ("
     + _HIT.format(t="{t}", point="ST_SetSRID(ST_MakePoint(p.lat, p.lon), 4326)",
@@ -140,6 +145,7 @@ INCIDENT_STEPS = (
 
 TPS_STEPS = (
     TPS_RESULT,
+    ADD_KEY,
     """UPDATE {t} s SET desa_kode = a.kode, kecamatan_kode = a.parent_kode
     FROM admin_area a WHERE a.level = 'desa' AND a.kode = s.kode_hint""",
     """UPDATE {t} SET problem_field = coalesce(hint_field, 'kode_desa'),

@@ -15,7 +15,8 @@ from branca.element import Element
 from pks_geo.web.assets import vendor_url
 
 LOCAL_JS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
-            ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js"))]
+            ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js")),
+            ("vectorgrid", vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js"))]
 LOCAL_CSS = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
              ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
              ("markercluster_default_css",
@@ -29,7 +30,8 @@ DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
 def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                    bounds: list[list[float]] | None, tile_url: str | None,
                    tile_attribution: str, header_html: str, panel_html: str = "",
-                   can_see_incidents: bool = False, csrf_token: str = "") -> str:
+                   can_see_incidents: bool = False, csrf_token: str = "",
+                   area_counts: dict[str, int] | None = None, tile_threshold: int = 2000) -> str:
     """Return a full HTML document for the main map."""
     fmap = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                       zoom_control=True)
@@ -47,9 +49,11 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
     figure.html.add_child(Element(header_html), name="pks_header")
     figure.html.add_child(Element(panel_html), name="pks_panel")
     config = {"map": fmap.get_name(), "lang": lang, "texts": texts,
-              "hasBasemap": bool(tile_url), "canSeeIncidents": can_see_incidents}
+              "hasBasemap": bool(tile_url), "canSeeIncidents": can_see_incidents,
+              "areaCounts": area_counts or {}, "tileThreshold": tile_threshold}
     figure.html.add_child(Element(
         f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
+        '<script src="/static/js/tiles.js" defer></script>'
         '<script src="/static/js/analysis_layers.js" defer></script>'
         '<script src="/static/js/map.js" defer></script>'), name="pks_config")
     return figure.render()

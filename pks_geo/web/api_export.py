@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityDataError
+from pks_geo.config import ConfigError
 from pks_geo.export import ExportContext, ExportForbidden, prepare_export
 from pks_geo.web.auth import (
     current_role,
@@ -40,12 +41,13 @@ def export_context(args) -> ExportContext:  # type: ignore[no-untyped-def]
 def export(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
     ctx = export_context(request.args)
     try:
-        prepared = prepare_export(ctx, dataset, fmt, marking=current_app.config.get("EXPORT_MARKING"))
+        marking = current_app.config.get("EXPORT_MARKING", settings().marking)
+        prepared = prepare_export(ctx, dataset, fmt, marking=marking)
     except ExportForbidden as exc:
         return unauthenticated_response() if current_user() is None else forbidden_response(exc.required)
     except ParameterError as exc:
         return json_error(400, exc.parameter, exc.message)
-    except (SecurityDataError, ValueError) as exc:
+    except (SecurityDataError, ConfigError) as exc:
         return json_error(500, None, str(exc))
     response = Response(prepared.chunks(), mimetype=prepared.mimetype, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'

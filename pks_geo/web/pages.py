@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from pks_geo.analysis.areas import area_counts
 from pks_geo.analysis.meta import METRICS, SCHEMES, filter_options
 from pks_geo.maps.interactive import build_map_page
 from pks_geo.models import STAGES
@@ -37,6 +38,18 @@ def _loaded_bounds() -> list[list[float]] | None:
     return [[row[1], row[0]], [row[3], row[2]]]
 
 
+def _area_counts() -> dict[str, int]:
+    """Polygons per level: the page draws a level as vector tiles above the threshold."""
+    from flask import current_app
+
+    engine = current_app.extensions.get("pks_geo.engine")
+    try:
+        counts = area_counts(engine) if engine is not None else {}
+    except SQLAlchemyError:
+        return {}
+    return {level: sum(by_jenis.values()) for level, by_jenis in counts.items()}
+
+
 def _options(lang: str) -> dict[str, object]:
     """Filter options; a bare set when the database cannot be read, so the page still opens."""
     from flask import current_app
@@ -64,7 +77,8 @@ def map_page():  # type: ignore[no-untyped-def]
                           bounds=_loaded_bounds(), tile_url=cfg.tile_url,
                           tile_attribution=cfg.tile_attribution, header_html=header,
                           panel_html=panel, can_see_incidents=has_role("analyst"),
-                          csrf_token=generate_csrf())
+                          csrf_token=generate_csrf(), area_counts=_area_counts(),
+                          tile_threshold=cfg.tile_threshold)
     response = make_response(html)
     if request.args.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")

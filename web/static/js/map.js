@@ -21,6 +21,10 @@
   let legendControl = null;
   let playTimer = null;
   let drawSeq = 0;
+  const areaCounts = cfg.areaCounts || {};
+  function useTiles(level) {
+    return Boolean(window.PKSTiles) && (areaCounts[level] || 0) > cfg.tileThreshold;
+  }
 
   // ---- state <-> form <-> URL -------------------------------------------------------
   function readForm() {
@@ -127,8 +131,29 @@
     legendControl.addTo(map);
   }
 
+  // Above the polygon threshold (PKS_GEO_TILE_THRESHOLD) the choropleth comes as vector
+  // tiles carrying value/class/colour; the TileJSON brings the same legend as the GeoJSON API.
+  async function drawTiledChoropleth(state, seq) {
+    const params = Object.fromEntries(new URLSearchParams(query(state)));
+    const tj = await window.PKSTiles.tileJson(`areas-${state.level}`, params);
+    if (seq !== drawSeq) return null;
+    if (choroplethLayer) { layers.removeLayer(choroplethLayer); map.removeLayer(choroplethLayer); }
+    choroplethLayer = window.PKSTiles.areaLayer(map, state.level, params, null, {
+      tooltip: (p) => `<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
+        `<br>${t.tip_rank}: ${p.rank ?? "–"}<br>${t.tip_incidents}: ${p.n_incidents ?? 0}` });
+    choroplethLayer.addTo(map);
+    layers.addOverlay(choroplethLayer, t.layer_choropleth);
+    drawLegend(tj.legend, state);
+    document.body.dataset.choropleth = "tiles";
+    const counts = tj.legend && tj.legend.counts ? tj.legend.counts : [];
+    return { features: { length: tj.feature_count },
+      nIncidents: tj.n_incidents ?? null, counts };
+  }
+
   async function drawChoropleth(state) {
     const seq = ++drawSeq;
+    if (useTiles(state.level)) return drawTiledChoropleth(state, seq);
+    document.body.dataset.choropleth = "geojson";
     const data = await getJSON(`/api/v1/choropleth?${query(state)}`);
     if (seq !== drawSeq) return null; // a newer redraw started meanwhile
     const legend = data.legend;
@@ -224,7 +249,9 @@
       if (analysisLayers) analysisLayers.refresh();
       await Promise.all([drawIncidents(state).catch((e) => console.warn("incidents:", e)),
         drawTps(state)]);
-      const n = data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0);
+      const n = Array.isArray(data.features)
+        ? data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0)
+        : (data.nIncidents ?? "–");
       statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
         ` · ${n} ${t.tip_incidents.toLowerCase()}`;
       document.body.dataset.ready = "true";
@@ -279,8 +306,10 @@
     document.getElementById("pks-play").addEventListener("click", togglePlay);
     document.getElementById("pks-share").addEventListener("click", share);
     try {
+      const empty = { type: "FeatureCollection", features: [] };
       const [kec, desa] = await Promise.all([
-        getJSON("/api/v1/areas?level=kecamatan"), getJSON("/api/v1/areas?level=desa")]);
+        useTiles("kecamatan") ? empty : getJSON("/api/v1/areas?level=kecamatan"),
+        useTiles("desa") ? empty : getJSON("/api/v1/areas?level=desa")]);
       const desaLayer = boundaryLayer(desa, { color: "#7a8b99", weight: 0.5, fill: false });
       const kecLayer = boundaryLayer(kec, { color: "#1f3b57", weight: 2, fill: false });
       layers.addOverlay(kecLayer, t.layer_kecamatan);
@@ -290,12 +319,12 @@
       tagElements(desaLayer);
       tagElements(kecLayer);
       document.body.dataset.kecamatan = String(kec.features.length);
-      if (!kec.features.length) {
+      if (!kec.features.length && !useTiles("kecamatan") && !useTiles("desa")) {
         statusEl.textContent = t.no_boundaries;
         document.body.dataset.ready = "true";
         return;
       }
-      map.fitBounds(kecLayer.getBounds());
+      if (kec.features.length) map.fitBounds(kecLayer.getBounds());
       kecamatanOutline = kecLayer;
     } catch (err) {
       statusEl.textContent = `${t.load_failed}: ${err.message}`;

@@ -32,11 +32,12 @@ from tqdm import tqdm
 from pks_geo.ingest.acled import looks_like_acled, read_acled
 from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_geojson import read_incident_geojson
-from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, clean_text, validate_incident
+from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, validate_incident
 from pks_geo.ingest.incident_store import BatchStore, relabel
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
 from pks_geo.ingest.taxonomy import load_taxonomy
+from pks_geo.ingest.values import clean_text
 
 FORMATS = ("auto", "acled", "sheet", "geojson")
 DEFAULT_SOURCE = {"acled": "acled", "sheet": "sheet", "geojson": "geojson"}

@@ -24,11 +24,11 @@ from pks_geo.ingest.incident_load import (
     row_rejection,
     sort_issues,
 )
-from pks_geo.ingest.incident_rows import FieldError, clean_text, content_hash, parse_coordinate, parse_count
 from pks_geo.ingest.locate import create_locate_table, locate_tps, located_issues
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import read_table
 from pks_geo.ingest.taxonomy import label_key
+from pks_geo.ingest.values import FieldError, clean_text, content_hash, parse_coordinate, parse_count
 from pks_geo.models import KERAWANAN
 
 KERAWANAN_WORDS = {label_key(k): k for k in KERAWANAN} | {

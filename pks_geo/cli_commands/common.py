@@ -58,3 +58,22 @@ def print_report(report: ImportReport, report_path: Path | None = None, limit: i
         report.write_json(report_path)
         click.echo(f"report written to {report_path}")
     click.echo(report.summary())
+
+
+def migrated_engine() -> Engine:
+    """The configured database, reachable and at the latest schema revision."""
+    from pks_geo import schema
+
+    engine = connect(load_settings())
+    schema.upgrade(engine)
+    return engine
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for changes made from the command line."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -8,7 +8,6 @@ actor is ``cli:<system user>``.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from tqdm import tqdm
 from pks_geo import schema
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityDataError
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings
 from pks_geo.config import ConfigError
 from pks_geo.export import DATASETS, FORMATS, ExportContext, ExportForbidden, PreparedExport, prepare_export
 
@@ -87,7 +86,7 @@ def export(dataset: str, fmt: str | None, output: Path, election: str | None, le
     settings = load_settings()
     engine = connect(settings)
     schema.upgrade(engine)
-    ctx = ExportContext(engine, args, role, f"cli:{getpass.getuser()}", lang=lang)
+    ctx = ExportContext(engine, args, role, cli_actor(), lang=lang)
     click.echo(f"preparing {dataset} ({fmt}) ...", err=True)
     try:
         prepared = prepare_export(ctx, dataset, fmt, marking=settings.marking if marking is None else marking)

@@ -7,7 +7,6 @@ Overrides made here are audited like those made through the API, with the actor
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -15,13 +14,12 @@ from typing import Any
 
 import click
 
-from pks_geo import schema
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.personnel import check_reserve, personnel_plan
 from pks_geo.analysis.risk import compute_risk
 from pks_geo.analysis.risk_overrides import clear_override, set_override
 from pks_geo.analysis.security_data import SecurityDataError, load_security_data
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo.cli_commands.common import cli_actor, friendly_errors, migrated_engine
 from pks_geo.models import KERAWANAN
 
 
@@ -38,14 +36,6 @@ def _errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _engine():  # type: ignore[no-untyped-def]
-    engine = connect(load_settings())
-    schema.upgrade(engine)
-    return engine
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 @click.group()
@@ -83,7 +73,7 @@ def check(folder: Path | None) -> None:
 @_errors
 def risk(election: str | None, polsek: str | None, limit: int) -> None:
     """List TPS by risk score, with the category and where it comes from."""
-    result = compute_risk(_engine(), election, polsek=polsek)
+    result = compute_risk(migrated_engine(), election, polsek=polsek)
     meta = result.meta()
     click.echo(f"{meta['election']}: {meta['n_tps']} TPS, {meta['categories']}, "
                f"sources {meta['category_sources']}")
@@ -104,7 +94,7 @@ def risk(election: str | None, polsek: str | None, limit: int) -> None:
 @_errors
 def override(kode_tps: str, election: str, kategori: str, reason: str) -> None:
     """Set the category of one TPS by hand (wins over the official and computed ones)."""
-    stored = set_override(_engine(), election, kode_tps, kategori, reason, actor=_actor())
+    stored = set_override(migrated_engine(), election, kode_tps, kategori, reason, actor=cli_actor())
     click.echo(f"{stored['kode_tps']} ({election}): {stored['kategori']} — {stored['reason']}")
 
 
@@ -116,7 +106,7 @@ def override(kode_tps: str, election: str, kategori: str, reason: str) -> None:
 @_errors
 def clear(kode_tps: str, election: str, reason: str) -> None:
     """Remove the manual category of one TPS."""
-    if not clear_override(_engine(), election, kode_tps, actor=_actor(), reason=reason):
+    if not clear_override(migrated_engine(), election, kode_tps, actor=cli_actor(), reason=reason):
         raise click.ClickException(f"TPS {kode_tps} of {election} has no manual category")
     click.echo(f"{kode_tps} ({election}): manual category removed")
 
@@ -129,7 +119,7 @@ def clear(kode_tps: str, election: str, reason: str) -> None:
 @_errors
 def personnel(election: str | None, profile: str | None, reserve: str | None) -> None:
     """Police and Linmas required against available strength, per Polsek and Polres."""
-    plan = personnel_plan(_engine(), election, profile, reserve_share=check_reserve(reserve))
+    plan = personnel_plan(migrated_engine(), election, profile, reserve_share=check_reserve(reserve))
     click.echo(f"{plan.election}: profile {plan.profile.id} ({plan.profile.source}); "
                f"reserve {plan.reserve_share:.0%}")
     header = f"{'unit':<28}{'TPS':>6}{'police':>8}{'linmas':>8}{'avail':>7}{'deploy':>8}{'short':>7}"

@@ -7,18 +7,16 @@ Changes made here are audited like those made through the web, with the actor
 from __future__ import annotations
 
 import functools
-import getpass
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from pks_geo import schema
 from pks_geo.auth import ROLES, AuthError
 from pks_geo.auth import tokens as token_service
 from pks_geo.auth import users as user_service
 from pks_geo.auth.passwords import generate_password
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo.cli_commands.common import cli_actor, friendly_errors, migrated_engine
 
 
 def _auth_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,17 +32,6 @@ def _auth_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _engine():  # type: ignore[no-untyped-def]
-    engine = connect(load_settings())
-    schema.upgrade(engine)
-    return engine
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.group()
@@ -60,7 +47,7 @@ def users() -> None:
 @_auth_errors
 def add(name: str, role: str, password: str | None) -> None:
     """Add a user. Without --password a random one is generated and printed as the last line."""
-    user, generated = user_service.add_user(_engine(), name, role, password, actor=_actor())
+    user, generated = user_service.add_user(migrated_engine(), name, role, password, actor=cli_actor())
     click.echo(f"user {user.username!r} added with role {user.role}")
     if generated:
         click.echo("generated password (shown only now):", err=True)
@@ -71,7 +58,7 @@ def add(name: str, role: str, password: str | None) -> None:
 @friendly_errors
 def list_() -> None:
     """List users with their role and whether they are active."""
-    rows = user_service.list_users(_engine())
+    rows = user_service.list_users(migrated_engine())
     if not rows:
         click.echo("no users yet: pks-geo users add NAME --role admin")
         return
@@ -89,7 +76,7 @@ def list_() -> None:
 @_auth_errors
 def set_role(name: str, role: str) -> None:
     """Change a user's role (takes effect on the user's next request)."""
-    user = user_service.set_role(_engine(), name, role, actor=_actor())
+    user = user_service.set_role(migrated_engine(), name, role, actor=cli_actor())
     click.echo(f"user {user.username!r} now has role {user.role}")
 
 
@@ -99,7 +86,7 @@ def set_role(name: str, role: str) -> None:
 @_auth_errors
 def disable(name: str) -> None:
     """Disable a user: log-in refused, sessions and API tokens stop working at once."""
-    user = user_service.set_active(_engine(), name, False, actor=_actor())
+    user = user_service.set_active(migrated_engine(), name, False, actor=cli_actor())
     click.echo(f"user {user.username!r} disabled")
 
 
@@ -109,7 +96,7 @@ def disable(name: str) -> None:
 @_auth_errors
 def enable(name: str) -> None:
     """Re-enable a disabled user (its unrevoked tokens work again)."""
-    user = user_service.set_active(_engine(), name, True, actor=_actor())
+    user = user_service.set_active(migrated_engine(), name, True, actor=cli_actor())
     click.echo(f"user {user.username!r} enabled")
 
 
@@ -121,7 +108,7 @@ def enable(name: str) -> None:
 def set_password(name: str, password: str | None) -> None:
     """Set a user's password."""
     new = password or generate_password()
-    user = user_service.set_password(_engine(), name, new, actor=_actor())
+    user = user_service.set_password(migrated_engine(), name, new, actor=cli_actor())
     click.echo(f"password of {user.username!r} changed")
     if password is None:
         click.echo(new)
@@ -139,7 +126,7 @@ def tokens() -> None:
 @_auth_errors
 def create(name: str, label: str) -> None:
     """Issue a token for user NAME; the token is printed once, as the last line."""
-    info, token = token_service.create_token(_engine(), name, label, actor=_actor())
+    info, token = token_service.create_token(migrated_engine(), name, label, actor=cli_actor())
     click.echo(f"token {info.id} ({info.label!r}) created for {info.username!r}; store it now, "
                "it cannot be shown again:", err=True)
     click.echo(token)
@@ -150,7 +137,7 @@ def create(name: str, label: str) -> None:
 @friendly_errors
 def list_tokens(name: str | None) -> None:
     """List tokens (of user NAME, or all): id, user, label, created, last used, state."""
-    for t in token_service.list_tokens(_engine(), name):
+    for t in token_service.list_tokens(migrated_engine(), name):
         used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
         click.echo(f"{t.id:>5}  {t.username:<20}  {t.label:<20}  created {t.created_at:%Y-%m-%d}  "
                    f"last used {used}  {'revoked' if t.revoked else 'active'}")
@@ -167,5 +154,6 @@ def revoke(name: str, token_id: int | None, label: str | None, all_: bool) -> No
     """Revoke tokens of user NAME: one (--id), by label (--label) or all (--all)."""
     if not (token_id or label or all_):
         raise click.UsageError("say which tokens: --id N, --label LABEL or --all")
-    ids = token_service.revoke_tokens(_engine(), name, token_id=token_id, label=label, actor=_actor())
+    ids = token_service.revoke_tokens(migrated_engine(), name, token_id=token_id, label=label,
+                                      actor=cli_actor())
     click.echo(f"revoked {len(ids)} token(s): {', '.join(map(str, ids))}")

@@ -8,27 +8,12 @@ of the view.
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
-from pks_geo import schema
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo.cli_commands.common import cli_actor, friendly_errors, migrated_engine
 from pks_geo.maps.views import ViewNotFound, delete_view, get_view, list_views
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    engine = connect(load_settings())
-    schema.upgrade(engine)
-    return engine
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.group()
@@ -41,7 +26,7 @@ def views() -> None:
 @friendly_errors
 def list_(created_by: str | None) -> None:
     """List saved views: id, created, creator, metric/level, title."""
-    rows = list_views(_engine(), created_by)
+    rows = list_views(migrated_engine(), created_by)
     if not rows:
         click.echo("no saved views yet (POST /api/v1/views)")
         return
@@ -57,7 +42,7 @@ def list_(created_by: str | None) -> None:
 def show(view_id: str) -> None:
     """Print one view (or ``default``) as JSON."""
     try:
-        view = get_view(_engine(), view_id)
+        view = get_view(migrated_engine(), view_id)
     except ViewNotFound:
         raise click.ClickException(f"no saved view {view_id!r}; see 'pks-geo views list'") from None
     click.echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
@@ -69,7 +54,7 @@ def show(view_id: str) -> None:
 def delete(view_id: str) -> None:
     """Delete a saved view (its embed tokens stop working)."""
     try:
-        view = delete_view(_engine(), view_id, actor=_actor(), is_admin=True)
+        view = delete_view(migrated_engine(), view_id, actor=cli_actor(), is_admin=True)
     except ViewNotFound:
         raise click.ClickException(f"no saved view {view_id!r}; see 'pks-geo views list'") from None
     click.echo(f"view {view.id} ({view.title!r}) deleted")

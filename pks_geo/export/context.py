@@ -44,6 +44,6 @@ class ExportContext:
     def check_names(self, allowed: tuple[str, ...]) -> None:
         """Refuse unknown parameter names: a typo must not silently export everything."""
         for name in self.args:
-            if name not in allowed and name not in ("lang", "marking"):
+            if name not in allowed and name != "lang":
                 raise ParameterError(name, f"unknown parameter {name!r} for this dataset; known: "
                                            f"{', '.join(sorted(allowed))}")

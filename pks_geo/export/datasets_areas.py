@@ -31,8 +31,7 @@ def _once(rows: list[tuple]) -> Any:
 
 
 def build_choropleth_export(ctx: ExportContext) -> DatasetExport:
-    args = {k: v for k, v in _items(ctx.args) if k != "marking"}
-    req = parse_choropleth_args(args, ctx.engine, default_lang=ctx.lang)
+    req = parse_choropleth_args(dict(_items(ctx.args)), ctx.engine, default_lang=ctx.lang)
     collection = build_choropleth(ctx.engine, req)
     legend = collection["legend"]
     geometries = area_layer(ctx.engine, req.filters.level).geojson

@@ -49,3 +49,26 @@ def test_english_switch(page, live_server: str) -> None:
     page.goto(live_server + "/")
     page.wait_for_selector("body[data-ready='true']")
     assert "Kecamatan boundaries" in page.locator(".leaflet-control-layers").inner_text()
+
+
+def test_basemap_setting_adds_a_switchable_layer(browser, loaded, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """With PKS_GEO_TILE_URL set the basemap is a layer that can be switched off; the test's
+    tile URL points at the app itself, so nothing leaves the machine."""
+    from pks_geo.config import Settings
+    from pks_geo.web import create_app
+    from pks_geo.web.background import serve_in_background
+
+    settings = Settings(database_url=database_url, tile_url="/static/favicon.svg?{z}/{x}/{y}",
+                        tile_attribution="Peta dasar lokal")
+    with serve_in_background(create_app(settings)) as base:
+        page = browser.new_page()
+        try:
+            outside, errors = _open(page, base + "/")
+            assert outside == [] and errors == []
+            control = page.locator(".leaflet-control-layers")
+            assert "Peta dasar" in control.inner_text()
+            assert page.locator("img.leaflet-tile").count() > 0
+            control.locator("label", has_text="Peta dasar").locator("input").uncheck()
+            assert page.locator("img.leaflet-tile").count() == 0
+        finally:
+            page.close()

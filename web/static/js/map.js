@@ -293,6 +293,8 @@
 
   // ---- start --------------------------------------------------------------------------
   const layers = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  // the basemap (only when PKS_GEO_TILE_URL is set) can be switched off like any layer
+  map.eachLayer((l) => { if (l instanceof L.TileLayer) layers.addOverlay(l, t.layer_basemap); });
   const analysisLayers = window.PKSAnalysisLayers
     ? window.PKSAnalysisLayers.create(map, layers, t, readForm) : null;
 

@@ -174,3 +174,15 @@ def test_many_polygons_switch_to_vector_tiles(page, tiled_server: str) -> None:
     page.wait_for_function("() => document.body.dataset.choropleth === 'geojson'")
     _ready(page)
     assert len(_classes(page)) == 25
+
+
+def test_tps_layer_loads_when_switched_on(page, server: str) -> None:
+    seen = _watch(page, server)
+    page.goto(server + "/?election=pemilu-2019")
+    _ready(page)
+    assert not any("/api/v1/tps" in u for u in seen["api"])
+    page.locator(".leaflet-control-layers label", has_text="TPS").locator("input").check()
+    page.wait_for_selector("body[data-tps]")
+    n = int(page.evaluate("document.body.dataset.tps"))  # this dataset's TPS have no points
+    assert page.locator("path.pks-tps").count() == n
+    assert any("/api/v1/tps?election=pemilu-2019" in u for u in seen["api"])

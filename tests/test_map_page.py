@@ -24,6 +24,9 @@ def test_map_shows_25_kecamatan_without_outside_requests(page, live_server: str)
     assert outside == []
     assert errors == []
     assert page.locator("path[data-level='kecamatan']").count() == 25
+    assert page.locator("path[data-level='desa']").count() == 0  # desa outlines load on demand
+    page.locator(".leaflet-control-layers label", has_text="Batas desa").locator("input").check()
+    page.wait_for_selector("body[data-desa-outline='351']")
     assert page.locator("path[data-level='desa']").count() == 351
     assert "25 Kecamatan" in page.locator("#pks-status").inner_text()
     assert page.title().startswith("pks-geo")

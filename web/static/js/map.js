@@ -208,22 +208,38 @@
     replaceOverlay("incident", cluster, t.layer_incidents, true);
   }
 
+  // TPS points (thousands) are fetched only while their layer is switched on.
+  const tpsGroup = L.layerGroup();
   async function drawTps(state) {
+    if (!map.hasLayer(tpsGroup)) return;
     const params = state.election ? { election: state.election } : {};
     let data;
     try {
       data = await getJSON(`/api/v1/tps?${new URLSearchParams(params)}`);
     } catch (err) {
+      tpsGroup.clearLayers();
       return; // no TPS for this election: the layer stays empty
     }
-    const group = L.layerGroup();
+    tpsGroup.clearLayers();
     L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 3, color: "#08519c",
-        weight: 1, fillColor: "#6baed6", fillOpacity: 0.9 }),
+        weight: 1, fillColor: "#6baed6", fillOpacity: 0.9, className: "pks-tps" }),
       onEachFeature: (f, l) => l.bindTooltip(
         `TPS ${f.properties.no_tps ?? ""} · DPT ${f.properties.dpt ?? "–"}`),
-    }).eachLayer((l) => group.addLayer(l));
-    replaceOverlay("tps", group, t.layer_tps, false);
+    }).eachLayer((l) => tpsGroup.addLayer(l));
+    document.body.dataset.tps = String(tpsGroup.getLayers().length);
+  }
+
+  // Desa outlines (1 MB at kabupaten scale) likewise: the desa choropleth already shows them.
+  const desaOutline = L.featureGroup();
+  async function drawDesaOutline() {
+    if (!map.hasLayer(desaOutline) || desaOutline.getLayers().length) return;
+    const desa = await getJSON("/api/v1/areas?level=desa");
+    const layer = boundaryLayer(desa, { color: "#7a8b99", weight: 0.5, fill: false });
+    desaOutline.addLayer(layer);
+    tagElements(layer);
+    if (kecamatanOutline && map.hasLayer(kecamatanOutline)) kecamatanOutline.bringToFront();
+    document.body.dataset.desaOutline = String(desa.features.length);
   }
 
   const overlays = {};
@@ -255,6 +271,7 @@
       statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
         ` · ${n} ${t.tip_incidents.toLowerCase()}`;
       document.body.dataset.ready = "true";
+      performance.mark("pks-ready");  // bench/bench_page.py reads this
     } catch (err) {
       errorEl.hidden = false;
       errorEl.textContent = `${t.bad_filter}: ${err.message}`;
@@ -309,16 +326,16 @@
     document.getElementById("pks-share").addEventListener("click", share);
     try {
       const empty = { type: "FeatureCollection", features: [] };
-      const [kec, desa] = await Promise.all([
-        useTiles("kecamatan") ? empty : getJSON("/api/v1/areas?level=kecamatan"),
-        useTiles("desa") ? empty : getJSON("/api/v1/areas?level=desa")]);
-      const desaLayer = boundaryLayer(desa, { color: "#7a8b99", weight: 0.5, fill: false });
+      const kec = useTiles("kecamatan") ? empty : await getJSON("/api/v1/areas?level=kecamatan");
       const kecLayer = boundaryLayer(kec, { color: "#1f3b57", weight: 2, fill: false });
       layers.addOverlay(kecLayer, t.layer_kecamatan);
-      layers.addOverlay(desaLayer, t.layer_desa);
-      desaLayer.addTo(map);
+      if (!useTiles("desa")) layers.addOverlay(desaOutline, t.layer_desa);
+      layers.addOverlay(tpsGroup, t.layer_tps);
+      map.on("overlayadd", (ev) => {
+        if (ev.layer === tpsGroup) drawTps(readForm());
+        if (ev.layer === desaOutline) drawDesaOutline();
+      });
       kecLayer.addTo(map);
-      tagElements(desaLayer);
       tagElements(kecLayer);
       document.body.dataset.kecamatan = String(kec.features.length);
       if (!kec.features.length && !useTiles("kecamatan") && !useTiles("desa")) {

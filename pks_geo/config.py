@@ -51,6 +51,7 @@ class Settings:
     tile_threshold: int = 2000
     """Above this many polygons the map draws areas as vector tiles (``/tiles``) instead of GeoJSON."""
     tile_cache_mb: int = 64
+    response_cache_mb: int = 64
     """In-process cache of rendered vector tiles, in MiB; 0 turns it off."""
     anonymous_role: str | None = "viewer"
     """Role of visitors who are not logged in: ``viewer`` (default) or ``None`` (login required)."""
@@ -103,7 +104,8 @@ class Settings:
         if (ancestors := get("FRAME_ANCESTORS")) is not None:
             kwargs["frame_ancestors"] = validate_frame_ancestors(ancestors)
         for name, attr, low, high in (("TILE_THRESHOLD", "tile_threshold", 0, 10_000_000),
-                                      ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536)):
+                                      ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536),
+                                      ("RESPONSE_CACHE_MB", "response_cache_mb", 0, 65_536)):
             if (raw := get(name)) is not None:
                 if not raw.isdigit() or not low <= int(raw) <= high:
                     raise ConfigError(f"PKS_GEO_{name} must be a whole number {low}-{high}, got {raw!r}")

@@ -23,7 +23,7 @@ from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
 from pks_geo.web import create_app
-from pks_geo.web.tiles import TileCache
+from pks_geo.web.response_cache import ResponseCache as TileCache
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:

@@ -15,8 +15,6 @@ needs around them:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -35,6 +33,7 @@ from pks_geo.analysis.tiles import (
 from pks_geo.analysis.versions import DataVersions, data_versions
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.response_cache import ResponseCache
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -42,65 +41,14 @@ MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
 CACHE_EXTENSION = "pks_geo.tile_cache"
 
 
-class TileCache:
-    """Thread-safe LRU of tile bytes bounded by total size.
-
-    Entries belong to a group (database + the tables a layer depends on); when the data
-    versions of a group move on, that group's entries are dropped at once instead of
-    waiting to age out."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, tuple[tuple[str, ...], bytes]] = OrderedDict()
-        self._size = 0
-        self._generation: dict[tuple[str, ...], str] = {}
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.max_bytes > 0
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return entry[1]
-
-    def put(self, key: str, body: bytes, group: tuple[str, ...], generation: str) -> None:
-        """Store ``body`` under ``key``; a new ``generation`` of ``group`` drops the group's old tiles."""
-        if not self.enabled or len(body) > self.max_bytes // 4:
-            return
-        with self._lock:
-            if self._generation.get(group) not in (None, generation):
-                for old_key in [k for k, (g, _) in self._items.items() if g == group]:
-                    self._size -= len(self._items.pop(old_key)[1])
-            self._generation[group] = generation
-            if key in self._items:
-                return
-            self._items[key] = (group, body)
-            self._size += len(body)
-            while self._size > self.max_bytes:
-                _, (_, old) = self._items.popitem(last=False)
-                self._size -= len(old)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 @bp.record_once
 def _install_cache(state: BlueprintSetupState) -> None:
     app = state.app
     megabytes = app.config.get("TILE_CACHE_MB", app.extensions["pks_geo.settings"].tile_cache_mb)
-    app.extensions[CACHE_EXTENSION] = TileCache(int(megabytes) * 1024 * 1024)
+    app.extensions[CACHE_EXTENSION] = ResponseCache(int(megabytes) * 1024 * 1024)
 
 
-def tile_cache() -> TileCache:
+def tile_cache() -> ResponseCache:
     return current_app.extensions[CACHE_EXTENSION]
 
 

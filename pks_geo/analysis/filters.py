@@ -26,7 +26,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -55,6 +55,20 @@ class ParameterError(ValueError):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
         self.message = message
+
+
+def parse_number(name: str, raw: str | None, kind: Callable[[str], Any], default: Any,
+                 low: float, high: float) -> Any:
+    """A numeric parameter within [low, high]; ``default`` when absent. Errors name ``name``."""
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ParameterError(name, f"expected a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
+    return value
 
 
 @dataclass(frozen=True)

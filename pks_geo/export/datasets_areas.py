@@ -14,7 +14,7 @@ from typing import Any
 from pks_geo.analysis import hotspots
 from pks_geo.analysis.aggregate import check_metric
 from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS, build_choropleth, parse_choropleth_args
-from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError, parse_bool
+from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError, parse_bool, parse_number
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
@@ -61,16 +61,7 @@ def _items(args: Any) -> list[tuple[str, Any]]:
 
 
 def _number(ctx: ExportContext, name: str, kind: Any, default: Any, low: float, high: float) -> Any:
-    raw = ctx.value(name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ParameterError(name, f"expected a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
-    return value
+    return parse_number(name, ctx.value(name), kind, default, low, high)
 
 
 def hotspot_options(ctx: ExportContext) -> hotspots.HotspotOptions:

@@ -25,7 +25,14 @@ from flask import Blueprint, Response, current_app, request
 
 from pks_geo.analysis import clusters, emerging, heat, hotspots
 from pks_geo.analysis.aggregate import check_metric
-from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet, ParameterError, parse_bool, parse_filters
+from pks_geo.analysis.filters import (
+    FILTER_PARAMETERS,
+    FilterSet,
+    ParameterError,
+    parse_bool,
+    parse_filters,
+    parse_number,
+)
 from pks_geo.analysis.versions import data_versions
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.web.auth import has_role, require_role
@@ -62,16 +69,7 @@ def _one(name: str) -> str | None:
 
 
 def _number(name: str, kind: Callable[[str], Any], default: Any, low: float, high: float) -> Any:
-    raw = _one(name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ParameterError(name, f"expected a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
-    return value
+    return parse_number(name, _one(name), kind, default, low, high)
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:

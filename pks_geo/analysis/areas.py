@@ -58,3 +58,18 @@ def kecamatan_codes(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT kode, nama FROM admin_area WHERE level = 'kecamatan'"))
         return {kode: nama for kode, nama in rows}
+
+
+EXTENT_SQL = text("""
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = :level) s
+""")
+
+
+def loaded_extent(engine: Engine, level: str) -> list[list[float]] | None:
+    """Leaflet bounds [[south, west], [north, east]] of the loaded areas of ``level``, or None."""
+    if level not in AREA_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(AREA_LEVELS)}")
+    with engine.connect() as conn:
+        row = conn.execute(EXTENT_SQL, {"level": level}).one()
+    return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]

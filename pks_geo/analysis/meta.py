@@ -48,3 +48,10 @@ def filter_options(engine: Engine, lang: str = "id") -> dict[str, Any]:
         "data_range": {"from": first.isoformat() if first else None,
                        "to": last.isoformat() if last else None, "n_incidents": n_incidents},
     }
+
+
+def election_choices(engine: Engine) -> list[tuple[str, str]]:
+    """(code, name) of every stored election, oldest voting day first (for form selects)."""
+    with engine.connect() as conn:
+        return [(code, name) for code, name in conn.execute(
+            text("SELECT code, name FROM election ORDER BY voting_day"))]

@@ -12,17 +12,6 @@ import json
 import folium
 from branca.element import Element
 
-from pks_geo.web.assets import vendor_url
-
-LOCAL_JS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
-            ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js")),
-            ("vectorgrid", vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js"))]
-LOCAL_CSS = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
-             ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
-             ("markercluster_default_css",
-              vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
-             ("pks_geo_css", "/static/css/map.css")]
-
 DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
 """Konawe Selatan's bounding box [[south, west], [north, east]] when nothing is loaded."""
 
@@ -31,12 +20,14 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                    bounds: list[list[float]] | None, tile_url: str | None,
                    tile_attribution: str, header_html: str, panel_html: str = "",
                    can_see_incidents: bool = False, csrf_token: str = "",
-                   area_counts: dict[str, int] | None = None, tile_threshold: int = 2000) -> str:
+                   area_counts: dict[str, int] | None = None, tile_threshold: int = 2000,
+                   scripts: list[tuple[str, str]] | None = None,
+                   styles: list[tuple[str, str]] | None = None) -> str:
     """Return a full HTML document for the main map."""
     fmap = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                       zoom_control=True)
-    fmap.default_js = LOCAL_JS
-    fmap.default_css = LOCAL_CSS
+    fmap.default_js = scripts or []  # (name, URL) pairs served by the app: never a CDN
+    fmap.default_css = styles or []
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or " ",
                          name=texts["layer_basemap"]).add_to(fmap)

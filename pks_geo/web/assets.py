@@ -39,3 +39,13 @@ def favicon():  # type: ignore[no-untyped-def]
 
 def vendor_url(package: str, filename: str) -> str:
     return f"/vendor/{package}/{filename}"
+
+
+MAP_SCRIPTS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
+               ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js")),
+               ("vectorgrid", vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js"))]
+"""Front-end packages the main map page loads, in order (folium's CDN defaults are replaced)."""
+MAP_STYLES = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
+              ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
+              ("markercluster_default_css", vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
+              ("pks_geo_css", "/static/css/map.css")]

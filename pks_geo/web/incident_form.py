@@ -9,8 +9,9 @@ works without JavaScript except for the map click, which only fills ``lat``/``lo
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import text
 
+from pks_geo.analysis.areas import loaded_extent
+from pks_geo.analysis.meta import election_choices
 from pks_geo.ingest.incident_edit import (
     EditError,
     create_incident,
@@ -46,18 +47,6 @@ def _translate(message: str, texts: dict[str, str], lang: str) -> str:
     return message
 
 
-def _elections() -> list[tuple[str, str]]:
-    with engine().connect() as conn:
-        return [tuple(r) for r in conn.execute(text("SELECT code, name FROM election ORDER BY voting_day"))]
-
-
-def _region_bounds() -> list[list[float]] | None:
-    with engine().connect() as conn:
-        row = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                                "(SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = 'desa') s")).one()
-    return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]
-
-
 def _render(values: dict[str, object], errors: dict[str, str], incident_id: int | None,
             status: int = 200):  # type: ignore[no-untyped-def]
     lang, texts = page_texts()
@@ -69,8 +58,8 @@ def _render(values: dict[str, object], errors: dict[str, str], incident_id: int 
     return render_page(
         "incident_form.html", status, values=values, errors=shown, incident_id=incident_id,
         kategori=[(code, taxonomy.label(code, lang)) for code in KATEGORI],
-        stages=STAGES, statuses=INCIDENT_STATUS, precisions=precisions, elections=_elections(),
-        config={"bounds": _region_bounds(), "tileUrl": settings().tile_url,
+        stages=STAGES, statuses=INCIDENT_STATUS, precisions=precisions, elections=election_choices(engine()),
+        config={"bounds": loaded_extent(engine(), "desa"), "tileUrl": settings().tile_url,
                 "tileAttribution": settings().tile_attribution,
                 "texts": {"desa": texts["form_desa_layer"]}},
         leaflet_js=vendor_url("leaflet", "leaflet.js"), leaflet_css=vendor_url("leaflet", "leaflet.css"))

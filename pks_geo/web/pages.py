@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pks_geo.analysis.areas import area_counts
+from pks_geo.analysis.areas import area_counts, loaded_extent
 from pks_geo.analysis.meta import METRICS, SCHEMES, filter_options
 from pks_geo.maps.interactive import build_map_page
 from pks_geo.models import STAGES
+from pks_geo.web.assets import MAP_SCRIPTS, MAP_STYLES
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.context import settings
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
@@ -23,19 +23,10 @@ def _loaded_bounds() -> list[list[float]] | None:
     from flask import current_app
 
     engine = current_app.extensions.get("pks_geo.engine")
-    if engine is None:
-        return None
     try:
-        with engine.connect() as conn:
-            row = conn.execute(text(
-                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                "(SELECT ST_Extent(geom) AS e FROM admin_area WHERE level = 'kecamatan') s"
-            )).one()
+        return loaded_extent(engine, "kecamatan") if engine is not None else None
     except SQLAlchemyError:
         return None
-    if row[0] is None:
-        return None
-    return [[row[1], row[0]], [row[3], row[2]]]
 
 
 def _area_counts() -> dict[str, int]:
@@ -78,7 +69,7 @@ def map_page():  # type: ignore[no-untyped-def]
                           tile_attribution=cfg.tile_attribution, header_html=header,
                           panel_html=panel, can_see_incidents=has_role("analyst"),
                           csrf_token=generate_csrf(), area_counts=_area_counts(),
-                          tile_threshold=cfg.tile_threshold)
+                          tile_threshold=cfg.tile_threshold, scripts=MAP_SCRIPTS, styles=MAP_STYLES)
     response = make_response(html)
     if request.args.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")

@@ -141,6 +141,9 @@ def test_report_json_is_written(empty_engine: Engine, tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["inserted"] == 25 and data["accepted"] == 25
     assert any(w["ref"] == "74.05.19" and w["field"] == "geometry" for w in data["warnings"])
+    parents = [w["reason"] for w in data["warnings"] if w["field"] == "parent_kode"]
+    assert parents == ["parent area 74.05 is not loaded (25 area(s): 74.05.01, 74.05.02, 74.05.03 "
+                       "and 22 more)"]  # one warning per missing parent, not one per area
 
 
 def test_fetch_kabupaten_from_upstream_layout(empty_engine: Engine) -> None:

@@ -361,9 +361,6 @@ def render_tile(bind: Engine | Connection, spec: TileLayer, tile: TileAddress, a
     conn = bind
     check_parameters(spec, args)
     params = _tile_params(spec, tile)
-    # The planner's cost estimate of a low-zoom tile crosses jit_above_cost, and compiling the
-    # query then took longer (~40 ms) than cutting the tile; off for this transaction only.
-    conn.execute(text("SET LOCAL jit = off"))
     if spec.kind == "areas":
         sql, extra = _area_statement(conn, spec, tile, args, version_key)
     elif spec.kind == "incidents":

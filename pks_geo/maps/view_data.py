@@ -21,7 +21,7 @@ from pks_geo.analysis.choropleth import VERSIONED_TABLES, build_choropleth
 from pks_geo.analysis.incident_summary import IncidentSummary, incident_summary
 from pks_geo.analysis.meta import filter_options
 from pks_geo.analysis.simplify import display_geometries
-from pks_geo.analysis.versions import data_versions
+from pks_geo.analysis.version_watch import current_versions
 from pks_geo.maps.views import DEFAULT_VIEW_ID, View, choropleth_request
 
 AREA_NAME_SQL = text("SELECT nama FROM admin_area WHERE kode = :kode")
@@ -134,7 +134,7 @@ def map_data(engine: Engine, view: View, lang: str, texts: dict[str, str], marki
     """
     overrides = {"level": level} if level else {}
     req = choropleth_request(engine, view, lang, **overrides)
-    versions = data_versions(engine, VERSIONED_TABLES)
+    versions = current_versions(engine, VERSIONED_TABLES)
     collection = build_choropleth(engine, req, versions.versions["admin_area"])
     geometries = display_geometries(engine, req.filters.level, versions.versions["admin_area"]).geometries
     summary = incident_summary(engine, req.filters)

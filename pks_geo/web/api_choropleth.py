@@ -20,7 +20,8 @@ from pks_geo.analysis.choropleth import (
     parse_choropleth_args,
 )
 from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.versions import DataVersions, data_versions
+from pks_geo.analysis.version_watch import current_versions
+from pks_geo.analysis.versions import DataVersions
 from pks_geo.web.auth import require_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.i18n import current_language
@@ -68,7 +69,7 @@ def _not_modified(etag: str, versions: DataVersions) -> bool:
 def choropleth():  # type: ignore[no-untyped-def]
     eng = engine()
     lang = request.args.get("lang") or current_language(settings().language)
-    versions = data_versions(eng, VERSIONED_TABLES)
+    versions = current_versions(eng, VERSIONED_TABLES)
     etag = _etag(versions, lang)
     if _not_modified(etag, versions):
         return _with_cache_headers(Response(status=304), etag, versions)

@@ -33,7 +33,7 @@ from pks_geo.analysis.filters import (
     parse_filters,
     parse_number,
 )
-from pks_geo.analysis.versions import data_versions
+from pks_geo.analysis.version_watch import current_versions
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.web.auth import has_role, require_role
 from pks_geo.web.context import engine, json_error
@@ -132,7 +132,7 @@ def _cache() -> OrderedDict[str, bytes]:
 
 def _cached_response(endpoint: str, canonical: dict[str, Any], compute: Callable[[], dict[str, Any]]):  # type: ignore[no-untyped-def]
     """Serve from the cache (or 304) when the parameters and data versions are unchanged."""
-    versions = data_versions(engine(), VERSIONED_TABLES)
+    versions = current_versions(engine(), VERSIONED_TABLES)
     key = versions.digest(RESPONSE_FORMAT, endpoint, orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS,
                                                                   default=str).decode())
     if request.if_none_match and request.if_none_match.contains(key):

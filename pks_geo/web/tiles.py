@@ -23,6 +23,7 @@ from flask.blueprints import BlueprintSetupState
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.tiles import (
     TILE_FORMAT,
+    TileAddress,
     TileLayer,
     layer,
     parse_tile,
@@ -30,6 +31,7 @@ from pks_geo.analysis.tiles import (
     tables_for,
     tilejson,
 )
+from pks_geo.analysis.version_watch import current_versions, watcher_for
 from pks_geo.analysis.versions import DataVersions, data_versions
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings
@@ -102,21 +104,40 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
         return denied
     eng = engine()
     tables = tables_for(spec, request.args)
+    known = watcher_for(eng).current(tables)  # no round trip while the listener is connected
+    if known is not None:
+        answer = _answer_from_memory(spec, address, known)
+        if answer is not None:
+            return answer
     with eng.connect() as conn:  # one checkout for the version read and the tile
-        versions = data_versions(conn, tables)
+        versions = known if known is not None else data_versions(conn, tables)
+        answer = _answer_from_memory(spec, address, versions)
+        if answer is not None:
+            return answer
         generation = versions.digest(TILE_FORMAT)
-        etag = versions.digest(TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
-                               *_args_signature())
-        if request.if_none_match.contains(etag):
-            return _headers(Response(status=304), spec, etag, versions)
-        cache = tile_cache()
-        body = cache.get(etag) if cache.enabled else None
-        if body is None:
-            try:
-                body = render_tile(conn, spec, address, request.args, version_key=generation)
-            except ParameterError as exc:
-                return json_error(400, exc.parameter, exc.message)
-            cache.put(etag, body, (str(eng.url), *tables), generation)
+        try:
+            body = render_tile(conn, spec, address, request.args, version_key=generation)
+        except ParameterError as exc:
+            return json_error(400, exc.parameter, exc.message)
+    etag = _etag(spec, address, versions)
+    tile_cache().put(etag, body, (str(eng.url), *tables), generation)
+    return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
+
+
+def _etag(spec: TileLayer, address: TileAddress, versions: DataVersions) -> str:
+    return versions.digest(TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
+                           *_args_signature())
+
+
+def _answer_from_memory(spec: TileLayer, address: TileAddress, versions: DataVersions) -> Response | None:
+    """``304`` when the client has this version, the cached tile when there is one, else ``None``."""
+    etag = _etag(spec, address, versions)
+    if request.if_none_match.contains(etag):
+        return _headers(Response(status=304), spec, etag, versions)
+    cache = tile_cache()
+    body = cache.get(etag) if cache.enabled else None
+    if body is None:
+        return None
     return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
 
 
@@ -133,7 +154,7 @@ def tilejson_document(name: str):  # type: ignore[no-untyped-def]
     if query:
         tiles_url += "?" + query
     eng = engine()
-    version_key = data_versions(eng, tables_for(spec, request.args)).digest(TILE_FORMAT)
+    version_key = current_versions(eng, tables_for(spec, request.args)).digest(TILE_FORMAT)
     try:
         document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key)
     except ParameterError as exc:

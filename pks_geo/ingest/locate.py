@@ -54,7 +54,7 @@ CREATE TEMP TABLE {t}_in (
     kode_hint text,
     hint_field text,
     precision_hint text,
-    counted boolean NOT NULL,
+    counted boolean NOT NULL,{extra}
     geom geometry(Point, 4326) GENERATED ALWAYS AS (
         CASE WHEN lon IS NOT NULL AND lat IS NOT NULL
              THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326) END) STORED
@@ -62,7 +62,9 @@ CREATE TEMP TABLE {t}_in (
 """
 """What the caller copies in. ``idx``: position in the caller's list; ``by_point``: the input
 gave lat/lon; ``kode_hint``: a dotted desa code, ``hint_field`` the input field to blame
-when it is unknown; ``precision_hint``: the input's location precision."""
+when it is unknown; ``precision_hint``: the input's location precision. ``{extra}``: column
+definitions of the caller's own (the incident importer's record columns), copied in the
+same COPY so that a batch is sent once; locating never reads them."""
 INPUT_COLUMNS = ("idx", "lon", "lat", "by_point", "kode_hint", "hint_field", "precision_hint",
                  "counted")
 OUTPUT_COLUMNS = """
@@ -196,13 +198,17 @@ def _table(table: str) -> str:
     return table
 
 
-def create_locate_table(conn: Connection, table: str, rows: str | Iterable[LocateRow]) -> None:
-    """COPY ``rows`` (or their :func:`copy_text`) into the input table of ``table``."""
+def create_locate_table(conn: Connection, table: str, rows: str | Iterable[LocateRow], *,
+                        extra_ddl: str = "", extra_columns: tuple[str, ...] = ()) -> None:
+    """COPY ``rows`` (or their :func:`copy_text`) into the input table of ``table``.
+
+    ``extra_ddl``/``extra_columns``: the caller's own columns (``"name type,"`` each; fixed
+    names from our code, never input), which follow :data:`INPUT_COLUMNS` in each row."""
     t = _table(table)
-    conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
     conn.execute(text(f"DROP TABLE IF EXISTS {t}_in, {t}"))
-    conn.execute(text(INPUT_DDL.format(t=t)))
-    copy_into(conn, f"{t}_in", INPUT_COLUMNS, rows if isinstance(rows, str) else copy_text(rows))
+    conn.execute(text(INPUT_DDL.format(t=t, extra=extra_ddl)))
+    copy_into(conn, f"{t}_in", (*INPUT_COLUMNS, *extra_columns),
+              rows if isinstance(rows, str) else copy_text(rows))
     conn.execute(text(f"CREATE INDEX ON {t}_in USING gist (geom)"))
     # No ANALYZE: it costs more than the join; without statistics PostgreSQL already picks
     # the plan wanted here (each desa polygon probing the point index).

@@ -1,0 +1,133 @@
+"""Where an incident import spends its time: CPU of Python and of the PostgreSQL backend, per SQL step.
+
+Not a benchmark (no reference, no ratios): a breakdown to decide what to optimise. In a bench
+database of its own (like ``bench_import.py``: Konawe Selatan desa, the elections calendar,
+N seeded ACLED rows) it runs ``import_incidents`` ``--repeat`` times from an empty ``incident``
+table and reports, as medians:
+
+* wall time, the Python process's CPU time, and the PostgreSQL backend's CPU time (read from
+  ``/proc/<backend pid>/stat``, so the server must run on this machine);
+* the wall time of every SQL statement the import sends (grouped by its first words), which is
+  time the worker thread spends waiting for the server;
+* with ``--cprofile``, the functions of the importing (main) thread by cumulative time.
+
+Usage: ``.venv/bin/python bench/profile_import.py [--rows 100000] [--repeat 3] [--cprofile]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib
+import os
+import pstats
+import re
+import statistics
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bench_import import empty_incident_table, write_acled
+from common import bench_database
+from sqlalchemy import Engine, event, text
+
+from pks_geo.config import Settings
+from pks_geo.ingest import copy_text
+from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.ingest.elections import read_elections_file, upsert_elections
+from pks_geo.ingest.incident_load import import_incidents
+from pks_geo.manifest import load_manifest
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pids: set[int]) -> float:
+    """utime + stime (seconds) of the given server processes."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+class StatementTimer:
+    """Wall time per statement kind on ``engine`` (COPY timed through ``copy_into``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.times: dict[str, float] = defaultdict(float)
+        self.pids: set[int] = set()
+        self._start: dict[int, float] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        original = copy_text.copy_into
+
+        def timed_copy(conn, table, columns, data):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            original(conn, table, columns, data)
+            self.times[f"COPY {table}"] += time.perf_counter() - start
+
+        for module in ("pks_geo.ingest.incident_store", "pks_geo.ingest.locate"):
+            importlib.import_module(module).copy_into = timed_copy  # type: ignore[attr-defined]
+
+    def _before(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        self.pids.add(cursor.connection.info.backend_pid)
+        self._start[threading.get_ident()] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        elapsed = time.perf_counter() - self._start.pop(threading.get_ident())
+        words = re.sub(r"\s+", " ", statement).strip()
+        key = " ".join(words.split(" ")[:6])[:70]
+        self.times[key] += elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cprofile", action="store_true", help="profile the main thread (slower)")
+    parser.add_argument("--reimport", action="store_true", help="profile re-imports (unchanged rows)")
+    args = parser.parse_args()
+    with bench_database("profile") as engine, tempfile.TemporaryDirectory() as tmp:
+        load_boundary_paths(engine, load_manifest().boundary_paths(Settings().boundaries_dir),
+                            progress=False)
+        with engine.begin() as conn:
+            upsert_elections(conn, read_elections_file(), "elections")
+        path = Path(tmp) / "acled.csv"
+        write_acled(path, args.rows, engine)
+        timer = StatementTimer(engine)
+        with engine.connect() as conn:  # the pool's connection: its backend is the import's
+            conn.execute(text("SELECT 1"))
+        runs: list[dict[str, float]] = []
+        profile = cProfile.Profile()
+        for i in range(args.repeat + 1):
+            if not args.reimport or i == 0:
+                empty_incident_table(engine)
+            timer.times.clear()
+            cpu0, server0, wall0 = time.process_time(), backend_cpu(timer.pids), time.perf_counter()
+            if args.cprofile and i > 0:
+                profile.enable()
+            report = import_incidents(engine, path, fmt="acled", source="bench", progress=False)
+            profile.disable()
+            wall = time.perf_counter() - wall0
+            run = {"wall": wall, "python cpu": time.process_time() - cpu0,
+                   "server cpu": backend_cpu(timer.pids) - server0, **timer.times}
+            if i > 0:  # the first run warms caches
+                runs.append(run)
+            print(f"run {i}: wall {wall:.2f} s, python {run['python cpu']:.2f} s, "
+                  f"server {run['server cpu']:.2f} s; {report.summary()}")
+    keys = list(dict.fromkeys(k for r in runs for k in r))
+    print(f"\nmedians of {len(runs)} runs, seconds per {args.rows:,} rows "
+          f"(load average {os.getloadavg()[0]:.1f}):")
+    for key in keys:
+        print(f"  {statistics.median(r.get(key, 0.0) for r in runs):7.3f}  {key}")
+    if args.cprofile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+
+
+if __name__ == "__main__":
+    main()

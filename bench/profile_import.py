@@ -34,7 +34,7 @@ from common import bench_database
 from sqlalchemy import Engine, event, text
 
 from pks_geo.config import Settings
-from pks_geo.ingest import copy_text
+from pks_geo.ingest import copy_rows, incident_load, incident_store
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.incident_load import import_incidents
@@ -64,7 +64,7 @@ class StatementTimer:
         self._start: dict[int, float] = {}
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
-        original = copy_text.copy_into
+        original = copy_rows.copy_into
 
         def timed_copy(conn, table, columns, data):  # type: ignore[no-untyped-def]
             start = time.perf_counter()
@@ -85,12 +85,53 @@ class StatementTimer:
         self.times[key] += elapsed
 
 
+class Timeline:
+    """Moments of one import: file read, and each batch submitted / started / stored."""
+
+    def __init__(self) -> None:
+        self.t0 = 0.0
+        self.marks: list[tuple[float, str]] = []
+        reader = incident_load.READERS["acled"]
+
+        def timed_reader(path):  # type: ignore[no-untyped-def]
+            table = reader(path)
+            self.mark("file read")
+            return table
+
+        incident_load.READERS["acled"] = timed_reader
+        submit, store = incident_store.BatchStore.submit, incident_store.BatchStore._store
+
+        def timed_submit(this, records):  # type: ignore[no-untyped-def]
+            self.mark(f"submit {len(records)} rows")
+            submit(this, records)
+
+        def timed_store(this, batch):  # type: ignore[no-untyped-def]
+            self.mark(f"  worker: start {len(batch.rows)} rows")
+            store(this, batch)
+            self.mark(f"  worker: stored {len(batch.rows)} rows")
+
+        incident_store.BatchStore.submit = timed_submit  # type: ignore[method-assign]
+        incident_store.BatchStore._store = timed_store  # type: ignore[method-assign]
+
+    def start(self, t0: float) -> None:
+        self.t0, self.marks = t0, []
+
+    def mark(self, label: str) -> None:
+        self.marks.append((time.perf_counter() - self.t0, label))
+
+    def show(self) -> None:
+        for moment, label in sorted(self.marks):
+            print(f"    {moment:6.3f} s  {label}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cprofile", action="store_true", help="profile the main thread (slower)")
     parser.add_argument("--reimport", action="store_true", help="profile re-imports (unchanged rows)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print when the file was read and each batch submitted, started, stored")
     args = parser.parse_args()
     with bench_database("profile") as engine, tempfile.TemporaryDirectory() as tmp:
         load_boundary_paths(engine, load_manifest().boundary_paths(Settings().boundaries_dir),
@@ -103,12 +144,15 @@ def main() -> None:
         with engine.connect() as conn:  # the pool's connection: its backend is the import's
             conn.execute(text("SELECT 1"))
         runs: list[dict[str, float]] = []
+        events = Timeline() if args.timeline else None
         profile = cProfile.Profile()
         for i in range(args.repeat + 1):
             if not args.reimport or i == 0:
                 empty_incident_table(engine)
             timer.times.clear()
             cpu0, server0, wall0 = time.process_time(), backend_cpu(timer.pids), time.perf_counter()
+            if events is not None:
+                events.start(wall0)
             if args.cprofile and i > 0:
                 profile.enable()
             report = import_incidents(engine, path, fmt="acled", source="bench", progress=False)
@@ -120,6 +164,8 @@ def main() -> None:
                 runs.append(run)
             print(f"run {i}: wall {wall:.2f} s, python {run['python cpu']:.2f} s, "
                   f"server {run['server cpu']:.2f} s; {report.summary()}")
+            if events is not None:
+                events.show()
     keys = list(dict.fromkeys(k for r in runs for k in r))
     print(f"\nmedians of {len(runs)} runs, seconds per {args.rows:,} rows "
           f"(load average {os.getloadavg()[0]:.1f}):")

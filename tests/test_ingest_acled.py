@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from pks_geo.ingest import incident_load
 from pks_geo.ingest.incident_load import detect_format, import_incidents
 from pks_geo.ingest.report import ImportError_
+from tests.conftest import table_fingerprint
 from tests.ingest_support import ANDOOLO, LAMBAKARA, LAMBAKARA_POINT, ingest_engine_for, point_in, source_rows
 
 CURRENT = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -118,3 +120,70 @@ def test_acled_file_without_its_columns_is_refused(ingest_engine: Engine, tmp_pa
     path = write(tmp_path / "b.csv", ["event_id_cnty", "event_type", "event_date"], [["IDN1", "Riots", "x"]])
     with pytest.raises(ImportError_, match="missing column.*latitude"):
         import_incidents(ingest_engine, path, fmt="acled", progress=False)
+
+
+def _many(count: int, lat: float, lon: float) -> list[list[object]]:
+    return [event(CURRENT, event_id_cnty=f"IDN7{i:04d}", event_date="2019-02-01", event_type="Protests",
+                  sub_event_type="Peaceful protest", latitude=lat, longitude=lon) for i in range(count)]
+
+
+def test_single_pass_conflict_starts_over_and_refuses_both_rows(
+        ingest_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ACLED CSV is stored while it is read; an id that comes back with other content after
+    its first row was already stored rolls that pass back and the file is imported again with
+    the repeated ids held back: the same result as a file read up front."""
+    monkeypatch.setattr(incident_load, "BATCH_ROWS", 40)
+    monkeypatch.setattr(incident_load, "FIRST_BATCH_ROWS", 7)
+    passes: list[bool] = []
+    original = incident_load.validated_batches
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        passes.append(kwargs.get("held_ids") is None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(incident_load, "validated_batches", counting)
+    lat, lon = LAMBAKARA_POINT
+    rows = _many(300, lat, lon)
+    rows[250] = list(rows[3])                                   # exact repeat: counted once
+    rows[260] = event(CURRENT, event_id_cnty="IDN70005", event_date="2019-02-02", event_type="Riots",
+                      sub_event_type="Mob violence", latitude=lat, longitude=lon)  # conflicts with row 7
+    path = write(tmp_path / "conflict.csv", CURRENT, rows)
+    report = import_incidents(ingest_engine, path, source="acled-conflict", progress=False)
+    assert passes == [True, False]
+    assert report.read == 300 and report.inserted == 297
+    assert sorted((i.row, i.field) for i in report.rejected) == [(7, "event_id_cnty"), (262, "event_id_cnty")]
+    assert [w.row for w in report.warnings if "exact duplicate" in w.reason] == [252]
+    stored = source_rows(ingest_engine, "acled-conflict")
+    assert len(stored) == 297 and "IDN70005" not in stored and "IDN70003" in stored
+
+
+def test_single_pass_exact_repeats_need_no_second_pass(
+        ingest_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(incident_load, "BATCH_ROWS", 40)
+    monkeypatch.setattr(incident_load, "FIRST_BATCH_ROWS", 7)
+    lat, lon = LAMBAKARA_POINT
+    rows = _many(120, lat, lon)
+    rows[100] = list(rows[1])
+    rows.insert(50, ["1,2,3"] * (len(CURRENT) + 3))  # a malformed row in the middle (too many values)
+    path = write(tmp_path / "repeats.csv", CURRENT, rows)
+    report = import_incidents(ingest_engine, path, source="acled-repeats", progress=False)
+    assert report.read == 121 and report.inserted == 119
+    assert [(i.row, "values but the header has" in i.reason) for i in report.rejected] == [(52, True)]
+    assert [w.row for w in report.warnings if "exact duplicate of row 3" in w.reason] == [103]
+    assert len(source_rows(ingest_engine, "acled-repeats")) == 119
+
+
+def test_csv_error_after_stored_batches_changes_nothing(
+        ingest_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row the CSV parser cannot read, met after earlier batches were stored: the import
+    fails naming the line, and the stored batches are rolled back."""
+    monkeypatch.setattr(incident_load, "BATCH_ROWS", 40)
+    monkeypatch.setattr(incident_load, "FIRST_BATCH_ROWS", 7)
+    lat, lon = LAMBAKARA_POINT
+    path = write(tmp_path / "broken.csv", CURRENT, _many(200, lat, lon))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("IDN79999,2019-02-01," + "x" * 200_000 + "\n")  # beyond the csv field limit
+    before = table_fingerprint(ingest_engine, "incident")
+    with pytest.raises(ImportError_, match=r"line 202: unreadable CSV"):
+        import_incidents(ingest_engine, path, source="acled-broken", progress=False)
+    assert table_fingerprint(ingest_engine, "incident") == before

@@ -12,6 +12,7 @@ not counted in any desa or kecamatan).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pks_geo.ingest.report import Issue
@@ -81,16 +82,25 @@ class AcledMapper:
 
 
 def read_acled(path: Path, taxonomy: Taxonomy | None = None) -> Table:
-    """Read an ACLED export; rows carry incident field names (see :data:`LABELS`)."""
+    """Read an ACLED export; rows carry incident field names (see :data:`LABELS`).
+
+    From CSV the rows are lazy (parsed and mapped while the importer consumes them, so
+    storing can start before the whole file is read); from XLSX they are a list."""
     grid = read_grid(path)
     require_columns(path, grid.columns, *((name,) for name in REQUIRED))
     mapper = AcledMapper(grid.columns, taxonomy or load_taxonomy())
-    table = Table(path, grid.columns, issues=list(grid.issues), labels=dict(LABELS),
-                  encoding=grid.encoding, delimiter=grid.delimiter)
-    for line, values in grid.lines:
+    table = Table(path, grid.columns, issues=grid.issues, labels=dict(LABELS),
+                  encoding=grid.encoding, delimiter=grid.delimiter, size_hint=grid.size_hint)
+    rows = _mapped(grid.lines, mapper, table)
+    table.rows = rows if grid.size_hint is not None else list(rows)
+    return table
+
+
+def _mapped(lines: Iterable[tuple[int, list[object]]], mapper: AcledMapper,
+            table: Table) -> Iterator[tuple[int, dict[str, object]]]:
+    for line, values in lines:
         fields = mapper.fields(line, values, table.warnings)
         if isinstance(fields, Issue):
             table.issues.append(fields)
         else:
-            table.rows.append((line, fields))
-    return table
+            yield line, fields

@@ -1,10 +1,12 @@
 """Incident import use-case: read -> validate -> de-duplicate -> locate -> store, one transaction.
 
-A file that cannot be read at all raises :class:`ImportError_` before the database is
-touched. Otherwise every good row is stored in one transaction and every bad row is listed
-with its line, field and reason; with ``all_or_nothing`` one bad row refuses the file
-(:class:`RefusedImport`, nothing stored), and with ``dry_run`` the transaction is rolled
-back after counting what would change.
+A file that cannot be read at all raises :class:`ImportError_` and changes nothing (an
+undecodable file or a bad header before the database is touched; a CSV syntax error
+further down when its row is reached, rolling the transaction back). Otherwise every
+good row is stored in one transaction and every bad row is listed with its line, field
+and reason; with ``all_or_nothing`` one bad row refuses the file (:class:`RefusedImport`,
+nothing stored), and with ``dry_run`` the transaction is rolled back after counting what
+would change.
 
 Re-importing the same file changes nothing: incidents are keyed by (source, external id)
 and only updated when their ``row_hash`` (content plus location) differs. An exact
@@ -12,8 +14,12 @@ duplicate row in a file is counted once; rows sharing an id with different conte
 all refused, since neither can be trusted over the other.
 
 Rows are validated in batches; each finished batch is located and stored by a worker
-(:class:`~pks_geo.ingest.incident_store.BatchStore`) while the next one is validated. Rows
-whose id occurs more than once in the file are held back to the last batch, so a
+(:class:`~pks_geo.ingest.incident_store.BatchStore`) while the next one is validated.
+ACLED CSV files are read while they are validated (one pass, storing starts after the
+first 2,000 rows): an exact repeat of an earlier row is counted once, and if an id comes
+back with different content the pass is rolled back (to a savepoint) and the file read
+again. Whenever the rows are known up front (XLSX, sheets, GeoJSON, and that second
+pass), rows whose id occurs more than once are held back to the last batch, so a
 conflict is always found before either row is written.
 """
 
@@ -26,7 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
 from pks_geo.ingest.acled import looks_like_acled, read_acled
@@ -118,8 +124,10 @@ def row_rejection(issues: list[Issue]) -> Issue:
     return Issue(issues[0].row, fields, reasons, issues[0].ref)
 
 
-def dedupe(records: list[IncidentRecord], report: ImportReport) -> list[IncidentRecord]:
-    """Count exact duplicates once; refuse every row of an id that has conflicting content."""
+def dedupe(records: list[IncidentRecord], report: ImportReport, id_field: str = "id") -> list[IncidentRecord]:
+    """Count exact duplicates once; refuse every row of an id that has conflicting content.
+
+    ``id_field``: the id column as the file names it (``event_id_cnty`` in ACLED)."""
     first: dict[str, IncidentRecord] = {}
     conflicts: dict[str, list[IncidentRecord]] = {}
     for record in records:
@@ -127,20 +135,24 @@ def dedupe(records: list[IncidentRecord], report: ImportReport) -> list[Incident
         if seen is None:
             first[record.external_id] = record
         elif seen.row_hash == record.row_hash:
-            report.warn(record.row, "id", f"exact duplicate of row {seen.row}: counted once",
+            report.warn(record.row, id_field, f"exact duplicate of row {seen.row}: counted once",
                         record.external_id)
         else:
             conflicts.setdefault(record.external_id, [seen]).append(record)
     for external_id, rows in conflicts.items():
         lines = ", ".join(str(r.row) for r in rows)
         for record in rows:
-            report.reject(record.row, "id", f"id {external_id} appears in rows {lines} with "
+            report.reject(record.row, id_field, f"id {external_id} appears in rows {lines} with "
                                             "different content", external_id)
     return [r for r in first.values() if r.external_id not in conflicts]
 
 
+class RepeatedIdConflict(Exception):
+    """The single pass met an id again with different content (the caller starts over)."""
+
+
 def repeated_ids(table: Table) -> set[str]:
-    """Explicit ids that occur on more than one row of the file."""
+    """Explicit ids that occur on more than one row of the file (rows must be a list)."""
     names = FIELD_NAMES["external_id"]
     counts = Counter(clean_text(next((f[n] for n in names if f.get(n) is not None), None))
                      for _, f in table.rows)
@@ -148,39 +160,51 @@ def repeated_ids(table: Table) -> set[str]:
 
 
 def validated_batches(table: Table, report: ImportReport, calendar: ElectionCalendar,
-                      progress: bool = True, size: int | None = None) -> Iterator[list[IncidentRecord]]:
-    """Validate every row and yield batches of records with distinct ids.
+                      progress: bool = True, size: int | None = None,
+                      held_ids: set[str] | None = None) -> Iterator[list[IncidentRecord]]:
+    """Validate every row (counting them in ``report.read``) and yield batches of records
+    with distinct ids; refused rows and warnings go to ``report``.
 
-    Refused rows and warnings go to ``report``. Rows of repeated ids come last, de-duplicated."""
+    ``held_ids``: ids known to repeat in the file; their rows are held back to the last
+    batch and de-duplicated there (:func:`dedupe`). ``None`` is the single pass for lazy
+    tables: rows go out in file order, a row repeating an earlier one exactly is counted
+    once, and an id met again with different content raises :class:`RepeatedIdConflict`."""
     taxonomy = load_taxonomy()
     size = size or BATCH_ROWS
     limit = min(size, FIRST_BATCH_ROWS)
-    report.rejected.extend(relabel(i, table.labels) for i in table.issues)
-    report.warnings.extend(relabel(i, table.labels) for i in table.warnings)
-    repeated = repeated_ids(table)
+    held_ids = held_ids or set()
+    id_field = table.labels.get("id", "id")
     held: list[IncidentRecord] = []
-    seen: dict[str, int | None] = {}
+    seen: dict[str, tuple[int | None, str]] = {}
     batch: list[IncidentRecord] = []
     for line, fields in tqdm(table.rows, desc="importing", unit="row", disable=not progress,
-                             mininterval=0.5):
+                             mininterval=0.5, total=table.size_hint):
+        report.read += 1
         record, issues = validate_incident(fields, line, calendar=calendar, taxonomy=taxonomy)
         labelled = [relabel(i, table.labels) for i in issues]
         if record is None:
             report.rejected.append(row_rejection(labelled))
             continue
         report.warnings.extend(labelled)
-        if record.external_id in repeated:
+        if record.external_id in held_ids:
             held.append(record)
-        elif record.external_id in seen:  # a derived id: the same content again
-            report.warn(line, "id", f"exact duplicate of row {seen[record.external_id]}: counted once",
-                        record.external_id)
-        else:
-            seen[record.external_id] = line
+            continue
+        first = seen.get(record.external_id)
+        if first is None:
+            seen[record.external_id] = (line, record.row_hash)
             batch.append(record)
             if len(batch) >= limit:
                 yield batch
                 batch, limit = [], size
-    yield batch + dedupe(held, report)
+        elif first[1] == record.row_hash:
+            report.warn(line, id_field, f"exact duplicate of row {first[0]}: counted once",
+                        record.external_id)
+        else:
+            raise RepeatedIdConflict(record.external_id)
+    report.read += len(table.issues)  # complete now that the rows are consumed
+    report.rejected.extend(relabel(i, table.labels) for i in table.issues)
+    report.warnings.extend(relabel(i, table.labels) for i in table.warnings)
+    yield batch + dedupe(held, report, id_field)
 
 
 def sort_issues(report: ImportReport) -> None:
@@ -198,21 +222,34 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
     fmt = detect_format(path) if fmt == "auto" else fmt
     source = check_source(source, DEFAULT_SOURCE[fmt])
     created_by = created_by or f"import:{getpass.getuser()}"
+
+    def store(conn: Connection, table: Table, held_ids: set[str] | None) -> ImportReport:
+        report = ImportReport(source=f"{path} [{fmt}, source {source}]", dry_run=dry_run)
+        if not calendar.elections:
+            report.warn(None, "tahapan", "no elections are loaded ('pks-geo elections load'): "
+                                         "incidents get no election or stage")
+        with BatchStore(conn, source, report, keep_outside=keep_outside,
+                        all_or_nothing=all_or_nothing, created_by=created_by,
+                        labels=table.labels) as batches:
+            for batch in validated_batches(table, report, calendar, progress, held_ids=held_ids):
+                batches.submit(batch)
+            batches.finish()
+        return report
+
     with gc_paused():
         table = READERS[fmt](path)
-        report = ImportReport(source=f"{path} [{fmt}, source {source}]", dry_run=dry_run,
-                              read=len(table.rows) + len(table.issues))
         with engine.connect() as conn, conn.begin() as tx:
             calendar = calendar_from_db(conn)
-            if not calendar.elections:
-                report.warn(None, "tahapan", "no elections are loaded ('pks-geo elections load'): "
-                                             "incidents get no election or stage")
-            with BatchStore(conn, source, report, keep_outside=keep_outside,
-                            all_or_nothing=all_or_nothing, created_by=created_by,
-                            labels=table.labels) as store:
-                for batch in validated_batches(table, report, calendar, progress):
-                    store.submit(batch)
-                store.finish()
+            if isinstance(table.rows, list):
+                report = store(conn, table, repeated_ids(table))
+            else:
+                try:
+                    with conn.begin_nested():
+                        report = store(conn, table, None)
+                except RepeatedIdConflict:  # rare: start over, holding the repeated ids back
+                    table = READERS[fmt](path)
+                    table.rows = list(table.rows)
+                    report = store(conn, table, repeated_ids(table))
             if all_or_nothing and report.rejected:
                 report.inserted = report.updated = report.unchanged = 0
                 sort_issues(report)

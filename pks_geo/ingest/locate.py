@@ -33,11 +33,11 @@ desa it lies in; a point outside every desa is refused ("outside area") or, with
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, text
 
-from pks_geo.ingest.copy_text import copy_into, copy_text
+from pks_geo.ingest.copy_rows import copy_into
 from pks_geo.ingest.desa_names import DesaIndex
 from pks_geo.ingest.incident_rows import IncidentRecord
 from pks_geo.ingest.report import Issue
@@ -198,17 +198,16 @@ def _table(table: str) -> str:
     return table
 
 
-def create_locate_table(conn: Connection, table: str, rows: str | Iterable[LocateRow], *,
+def create_locate_table(conn: Connection, table: str, rows: Iterable[Sequence[object]], *,
                         extra_ddl: str = "", extra_columns: tuple[str, ...] = ()) -> None:
-    """COPY ``rows`` (or their :func:`copy_text`) into the input table of ``table``.
+    """COPY ``rows`` (:data:`LocateRow` plus any extra columns) into the input table of ``table``.
 
     ``extra_ddl``/``extra_columns``: the caller's own columns (``"name type,"`` each; fixed
     names from our code, never input), which follow :data:`INPUT_COLUMNS` in each row."""
     t = _table(table)
     conn.execute(text(f"DROP TABLE IF EXISTS {t}_in, {t}"))
     conn.execute(text(INPUT_DDL.format(t=t, extra=extra_ddl)))
-    copy_into(conn, f"{t}_in", (*INPUT_COLUMNS, *extra_columns),
-              rows if isinstance(rows, str) else copy_text(rows))
+    copy_into(conn, f"{t}_in", (*INPUT_COLUMNS, *extra_columns), rows)
     conn.execute(text(f"CREATE INDEX ON {t}_in USING gist (geom)"))
     # No ANALYZE: it costs more than the join; without statistics PostgreSQL already picks
     # the plan wanted here (each desa polygon probing the point index).

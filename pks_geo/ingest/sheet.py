@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,16 +28,19 @@ class Table:
     """A read table: normalised column names and numbered rows; malformed rows as issues.
 
     Readers that rename columns (ACLED) keep ``labels``: field name -> the file's column
-    name, so messages name the column the user sees; ``warnings`` are reader warnings."""
+    name, so messages name the column the user sees; ``warnings`` are reader warnings.
+    ``rows`` is a list, or (ACLED CSV) lazy: then ``issues`` and ``warnings`` are complete
+    only once ``rows`` has been consumed, and ``size_hint`` estimates its length."""
 
     path: Path
     columns: list[str]
-    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    rows: Iterable[tuple[int, dict[str, object]]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
     delimiter: str | None = None
+    size_hint: int | None = None
 
     def require(self, *alternatives: tuple[str, ...]) -> None:
         require_columns(self.path, self.columns, *alternatives)
@@ -78,17 +82,22 @@ def _check_header(path: Path, columns: list[str]) -> None:
 
 @dataclass
 class Grid:
-    """Header and numbered rows of values, as read, before any column is interpreted."""
+    """Header and numbered rows of values, as read, before any column is interpreted.
+
+    ``lines`` may be lazy (CSV): the rows are then parsed while they are consumed, and
+    ``issues`` grows as malformed rows are met, so a consumer reads ``issues`` after it
+    has gone through ``lines``. ``size_hint`` is about the number of rows (for progress)."""
 
     path: Path
     columns: list[str]
-    lines: list[tuple[int, list[object]]] = field(default_factory=list)
+    lines: Iterable[tuple[int, list[object]]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    size_hint: int | None = None
 
     def table(self) -> Table:
-        """Rows as ``{column: value}`` dicts (unnamed columns dropped)."""
+        """Rows as ``{column: value}`` dicts (unnamed columns dropped), all read."""
         columns = self.columns
         if all(columns):
             rows = [(n, dict(zip(columns, values, strict=False))) for n, values in self.lines]
@@ -99,44 +108,59 @@ class Grid:
                      delimiter=self.delimiter)
 
 
+def _csv_rows(path: Path, reader: Iterator[list[str]], width: int, issues: list[Issue],
+              line_of: Callable[[], int]) -> Iterator[tuple[int, list[object]]]:
+    """The rows after the header, numbered by their first line; bad rows go to ``issues``."""
+    line = line_of()
+    try:
+        for values in reader:
+            start, line = line + 1, line_of()
+            joined = "".join(values)
+            if not joined.strip():
+                continue
+            if "\x00" in joined:
+                issues.append(Issue(start, None, "contains NUL characters (binary garbage)"))
+                continue
+            if len(values) > width and "".join(values[width:]).strip():
+                issues.append(Issue(start, None, f"{len(values)} values but the header has "
+                                                 f"{width} columns"))
+                continue
+            yield start, values  # type: ignore[misc]
+    except csv.Error as exc:
+        raise ImportError_(f"{path}, line {line + 1}: unreadable CSV ({exc})") from exc
+
+
 def read_csv(path: Path) -> Grid:
+    """The header now; the rows lazily, parsed while the caller consumes ``lines``.
+
+    The whole file is decoded first (so an undecodable file is refused before anything
+    is done with it); a CSV syntax error further down raises :class:`ImportError_` when
+    that row is reached."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
     text, encoding = _decode(path, raw)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     delimiter = max(DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid: Grid | None = None
-    width = 0
-    line = 0
     try:
         for values in reader:
-            start, line = line + 1, reader.line_num
             joined = "".join(values)
             if not joined.strip():
                 continue
             if "\x00" in joined:
-                if grid is not None:
-                    grid.issues.append(Issue(start, None, "contains NUL characters (binary garbage)"))
-                    continue
                 raise ImportError_(f"{path}: the header contains NUL characters")
-            if grid is None:
-                grid = Grid(path, [header_name(v) for v in values], encoding=encoding,
-                            delimiter=delimiter)
-                _check_header(path, grid.columns)
-                width = len(grid.columns)
-                continue
-            if len(values) > width and "".join(values[width:]).strip():
-                grid.issues.append(Issue(start, None, f"{len(values)} values but the header has "
-                                                      f"{width} columns"))
-                continue
-            grid.lines.append((start, values))
+            columns = [header_name(v) for v in values]
+            _check_header(path, columns)
+            break
+        else:
+            raise ImportError_(f"{path}: the file is empty")
     except csv.Error as exc:
-        raise ImportError_(f"{path}, line {line + 1}: unreadable CSV ({exc})") from exc
-    if grid is None:
-        raise ImportError_(f"{path}: the file is empty")
+        raise ImportError_(f"{path}, line {reader.line_num}: unreadable CSV ({exc})") from exc
+    grid = Grid(path, columns, encoding=encoding, delimiter=delimiter,
+                size_hint=max(raw.count(b"\n") - reader.line_num, 0))
+    grid.lines = _csv_rows(path, reader, len(columns), grid.issues, lambda: reader.line_num)
     return grid
 
 

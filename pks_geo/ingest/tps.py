@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from pks_geo.ingest.codes import normalize_kode
-from pks_geo.ingest.copy_text import copy_into, copy_text
+from pks_geo.ingest.copy_rows import copy_into
 from pks_geo.ingest.incident_load import (
     RefusedImport,
     check_source,
@@ -176,7 +176,7 @@ def store_tps(conn: Connection, records: list[TpsRecord], election: str, source:
     conn.execute(text("DROP TABLE IF EXISTS tps_stage"))
     conn.execute(text(STAGE_DDL))
     rows = {idx: r.row for idx, r in enumerate(records)}
-    copy_into(conn, "tps_stage", STAGE_COLUMNS, copy_text(
+    copy_into(conn, "tps_stage", STAGE_COLUMNS, (
         (idx, r.row, r.kode_tps, r.no_tps, r.dpt, r.alamat, r.kategori_kerawanan, r.row_hash)
         for idx, r in enumerate(records)))
     create_locate_table(conn, "tps_locate", (

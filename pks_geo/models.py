@@ -115,7 +115,7 @@ class Incident(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     event_date: Mapped[date] = mapped_column(Date, index=True)
     date_precision: Mapped[int] = mapped_column(SmallInteger, default=1)
-    kategori: Mapped[str] = mapped_column(String(32), index=True)
+    kategori: Mapped[str] = mapped_column(String(32))  # no index: see migration 0014
     original_type: Mapped[str | None] = mapped_column(String(200))
     sub_type: Mapped[str | None] = mapped_column(String(200))
     actor1: Mapped[str | None] = mapped_column(Text)

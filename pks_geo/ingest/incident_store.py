@@ -3,11 +3,10 @@
 Set-based: a batch is one COPY into the temporary locate input table (the locate inputs
 plus the incident columns), the locating statements of :mod:`pks_geo.ingest.locate`, and one
 ``INSERT ... SELECT`` joining input and result. :class:`BatchStore` overlaps the work: the
-calling thread validates a batch and prepares its COPY rows (pure Python), while a worker
-thread sends the previous batch (psycopg formats the rows in C) and waits for PostgreSQL
-(waiting releases the GIL). The worker has little Python work of its own, so the two
-threads hardly compete for the interpreter; what they do share is handed over quickly
-(see :func:`quick_handover`).
+calling thread validates a batch and prepares its COPY text (pure Python), while a worker
+thread sends the previous batch and waits for PostgreSQL (waiting releases the GIL). The
+worker has little Python work of its own, so the two threads hardly compete for the
+interpreter; what they do share is handed over quickly (see :func:`quick_handover`).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
+from pks_geo.ingest.copy_rows import copy_text
 from pks_geo.ingest.desa_names import DesaIndex
 from pks_geo.ingest.incident_rows import IncidentRecord
 from pks_geo.ingest.locate import create_locate_table, hint_for, locate_incidents, located_issues
@@ -101,15 +101,15 @@ def desa_index(conn: Connection) -> DesaIndex:
 
 @dataclass
 class PreparedBatch:
-    """A batch as rows for COPY, and the file row of each staged index (for messages)."""
+    """A batch as COPY text, and the file row of each staged index (for messages)."""
 
-    copy: list[tuple[object, ...]]
+    copy: str
     rows: dict[int, int | None] = field(default_factory=dict)
 
 
 def prepare_batch(records: list[IncidentRecord], report: ImportReport, index: DesaIndex,
                   labels: dict[str, str] | None = None) -> PreparedBatch:
-    """Find the desa codes of named desa and build the COPY rows (Python only, no database)."""
+    """Find the desa codes of named desa and build the COPY text (Python only, no database)."""
     labels = labels or {}
     rows: dict[int, int | None] = {}
     copy_rows = []
@@ -126,7 +126,7 @@ def prepare_batch(records: list[IncidentRecord], report: ImportReport, index: De
                           r.original_type, r.sub_type, r.actor1, r.actor2, r.meninggal, r.luka,
                           r.description, r.sumber, r.place_name, r.election_code, r.stage, r.status,
                           r.row_hash))
-    return PreparedBatch(copy_rows, rows)
+    return PreparedBatch(copy_text(copy_rows), rows)
 
 
 def stage_and_locate(conn: Connection, batch: PreparedBatch, report: ImportReport,

@@ -198,9 +198,10 @@ def _table(table: str) -> str:
     return table
 
 
-def create_locate_table(conn: Connection, table: str, rows: Iterable[Sequence[object]], *,
+def create_locate_table(conn: Connection, table: str, rows: str | Iterable[Sequence[object]], *,
                         extra_ddl: str = "", extra_columns: tuple[str, ...] = ()) -> None:
-    """COPY ``rows`` (:data:`LocateRow` plus any extra columns) into the input table of ``table``.
+    """COPY ``rows`` (:data:`LocateRow` plus any extra columns, or their COPY text) into the
+    input table of ``table``.
 
     ``extra_ddl``/``extra_columns``: the caller's own columns (``"name type,"`` each; fixed
     names from our code, never input), which follow :data:`INPUT_COLUMNS` in each row."""

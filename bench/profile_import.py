@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench_import import empty_incident_table, write_acled
-from common import bench_database
+from common import SCALES, bench_database
 from sqlalchemy import Engine, event, text
 
 from pks_geo.config import Settings
@@ -130,12 +130,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cprofile", action="store_true", help="profile the main thread (slower)")
     parser.add_argument("--reimport", action="store_true", help="profile re-imports (unchanged rows)")
+    parser.add_argument("--scale", choices=("kabupaten", "province"), default="kabupaten",
+                        help="desa to locate in: Konawe Selatan (351) or Sulawesi Tenggara (2,283)")
     parser.add_argument("--timeline", action="store_true",
                         help="print when the file was read and each batch submitted, started, stored")
     args = parser.parse_args()
     with bench_database("profile") as engine, tempfile.TemporaryDirectory() as tmp:
-        load_boundary_paths(engine, load_manifest().boundary_paths(Settings().boundaries_dir),
-                            progress=False)
+        paths = (SCALES[args.scale] if args.scale != "kabupaten"
+                 else load_manifest().boundary_paths(Settings().boundaries_dir))
+        load_boundary_paths(engine, paths, progress=False)
         with engine.begin() as conn:
             upsert_elections(conn, read_elections_file(), "elections")
         path = Path(tmp) / "acled.csv"

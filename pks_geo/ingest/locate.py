@@ -82,6 +82,19 @@ FROM {t} p JOIN admin_area a ON a.level = 'desa' AND ST_Covers(a.geom, {point})
 WHERE {where}
 ORDER BY p.idx, a.kode
 """
+_HIT_BY_DESA = """
+SELECT DISTINCT ON (p.idx) p.idx, a.kode, a.parent_kode
+FROM admin_area a
+CROSS JOIN LATERAL (SELECT q.idx FROM {t} q WHERE q.by_point AND ST_Covers(a.geom, q.geom)) p
+WHERE a.level = 'desa'
+  AND a.geom && (SELECT ST_SetSRID(ST_Extent(e.geom)::geometry, 4326) FROM {t} e)
+ORDER BY p.idx, a.kode
+"""
+"""Step 1's join, written so that each desa polygon (of those in the batch's extent) probes
+the point index: PostGIS then prepares each polygon once and tests all its candidate
+points against it. With the plain join the planner may, depending on the statistics of
+``admin_area``, put the points outside and test each against unprepared polygons: 6.5x
+slower for a province (2,283 desa), measured. ``LATERAL`` fixes the order."""
 INCIDENT_RESULT = (
     "CREATE TEMP TABLE {t} WITH (fillfactor = 70) ON COMMIT DROP AS SELECT "
     + OUTPUT_COLUMNS.format(
@@ -89,8 +102,7 @@ INCIDENT_RESULT = (
         kecamatan="CASE WHEN i.precision_hint = 'kabupaten' THEN NULL ELSE h.parent_kode END",
         precision="CASE WHEN h.idx IS NOT NULL THEN coalesce(i.precision_hint, 'exact') END",
         counted="i.counted AND (h.idx IS NULL OR i.precision_hint IS DISTINCT FROM 'kabupaten')")
-    + " FROM {t}_in i LEFT JOIN ("
-    + _HIT.format(t="{t}_in", point="p.geom", where="p.by_point") + ") h ON h.idx = i.idx"
+    + " FROM {t}_in i LEFT JOIN (" + _HIT_BY_DESA.format(t="{t}_in") + ") h ON h.idx = i.idx"
 )
 """Step 1 (and 5): every point in its desa, in one indexed join that writes the result table."""
 TPS_RESULT = ("CREATE TEMP TABLE {t} WITH (fillfactor = 70) ON COMMIT DROP AS SELECT "

@@ -64,7 +64,9 @@ def check_source(source: str | None, default: str) -> str:
     return name
 BATCH_ROWS = 20_000
 FIRST_BATCH_ROWS = 2_000
-"""A small first batch gets the storing worker going early; later ones amortise per-batch costs."""
+"""A small first batch gets the storing worker going early; each next one is twice as big up
+to ``BATCH_ROWS`` (2,000, 4,000, 8,000, 16,000, 20,000, ...), so the worker is kept busy from
+the start, also for small files, while big ones amortise the per-batch statements."""
 
 
 class RefusedImport(ImportError_):
@@ -195,7 +197,7 @@ def validated_batches(table: Table, report: ImportReport, calendar: ElectionCale
             batch.append(record)
             if len(batch) >= limit:
                 yield batch
-                batch, limit = [], size
+                batch, limit = [], min(size, 2 * limit)
         elif first[1] == record.row_hash:
             report.warn(line, id_field, f"exact duplicate of row {first[0]}: counted once",
                         record.external_id)

@@ -11,7 +11,8 @@ table and reports, as medians:
   time the worker thread spends waiting for the server;
 * with ``--cprofile``, the functions of the importing (main) thread by cumulative time.
 
-Usage: ``.venv/bin/python bench/profile_import.py [--rows 100000] [--repeat 3] [--cprofile]``
+Usage: ``.venv/bin/python bench/profile_import.py [--rows 100000] [--repeat 3] [--scale kabupaten|province]
+[--timeline] [--cprofile] [--reimport]``
 """
 
 from __future__ import annotations

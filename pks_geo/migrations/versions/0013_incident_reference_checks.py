@@ -71,60 +71,45 @@ END
 $$
 """
 
-CHECK_AREA_GONE = """
-CREATE FUNCTION pks_admin_area_check_unused() RETURNS trigger
+def unused_check(function: str, table: str, key: str, old_rows: str, label: str,
+                 columns: tuple[str, ...]) -> str:
+    """A trigger function refusing to delete, re-code or truncate ``table`` rows that
+    incidents name in ``columns`` (one EXISTS per column, so each uses its own index)."""
+    any_named = " OR ".join(f"{c} IS NOT NULL" for c in columns)
+    named_by_old = " OR ".join(f"i.{c} = OLD.{key}" for c in columns)
+    named_by_deleted = "\n            OR ".join(
+        f"EXISTS (SELECT 1 FROM incident i WHERE i.{c} = o.{key})" for c in columns)
+    return f"""
+CREATE FUNCTION {function}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     used text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        SELECT coalesce(desa_kode, kecamatan_kode) INTO used FROM incident
-         WHERE desa_kode IS NOT NULL OR kecamatan_kode IS NOT NULL LIMIT 1;
+        SELECT coalesce({", ".join(columns)}) INTO used FROM incident WHERE {any_named} LIMIT 1;
     ELSIF TG_OP = 'UPDATE' THEN
-        IF OLD.kode IS NOT DISTINCT FROM NEW.kode THEN
+        IF OLD.{key} IS NOT DISTINCT FROM NEW.{key} THEN
             RETURN NULL;
         END IF;
-        SELECT OLD.kode INTO used FROM incident i
-         WHERE i.desa_kode = OLD.kode OR i.kecamatan_kode = OLD.kode LIMIT 1;
+        SELECT OLD.{key} INTO used FROM incident i WHERE {named_by_old} LIMIT 1;
     ELSE
-        SELECT o.kode INTO used FROM pks_old_area o
-         WHERE EXISTS (SELECT 1 FROM incident i WHERE i.desa_kode = o.kode)
-            OR EXISTS (SELECT 1 FROM incident i WHERE i.kecamatan_kode = o.kode) LIMIT 1;
+        SELECT o.{key} INTO used FROM {old_rows} o
+         WHERE {named_by_deleted} LIMIT 1;
     END IF;
     IF used IS NOT NULL THEN
-        RAISE EXCEPTION 'area % is still named by incidents', used
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'admin_area';
+        RAISE EXCEPTION '{label} % is still named by incidents', used
+            USING ERRCODE = 'foreign_key_violation', TABLE = '{table}';
     END IF;
     RETURN NULL;
 END
 $$
 """
 
-CHECK_ELECTION_GONE = """
-CREATE FUNCTION pks_election_check_unused() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    used text;
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        SELECT election_code INTO used FROM incident WHERE election_code IS NOT NULL LIMIT 1;
-    ELSIF TG_OP = 'UPDATE' THEN
-        IF OLD.code IS NOT DISTINCT FROM NEW.code THEN
-            RETURN NULL;
-        END IF;
-        SELECT OLD.code INTO used FROM incident i WHERE i.election_code = OLD.code LIMIT 1;
-    ELSE
-        SELECT o.code INTO used FROM pks_old_election o
-         WHERE EXISTS (SELECT 1 FROM incident i WHERE i.election_code = o.code) LIMIT 1;
-    END IF;
-    IF used IS NOT NULL THEN
-        RAISE EXCEPTION 'election % is still named by incidents', used
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'election';
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
+
+CHECK_AREA_GONE = unused_check("pks_admin_area_check_unused", "admin_area", "kode", "pks_old_area",
+                               "area", ("desa_kode", "kecamatan_kode"))
+CHECK_ELECTION_GONE = unused_check("pks_election_check_unused", "election", "code", "pks_old_election",
+                                   "election", ("election_code",))
 
 TRIGGERS = (
     """CREATE TRIGGER pks_incident_refs_insert AFTER INSERT ON incident

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import platform
 import secrets
 import socket
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -146,25 +146,49 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 # --- a live server --------------------------------------------------------------------------------
 
-@contextmanager
-def live_server(engine: Engine, **config: Any) -> Iterator[str]:
-    """The real app under waitress on a free loopback port (like the test fixture)."""
+def _serve(url: str, config: dict[str, Any], port: int, ready: Any) -> None:
+    """Child process: the app under waitress (what ``pks-geo serve`` runs)."""
     from waitress.server import create_server
 
     from pks_geo.web import create_app
 
-    url = engine.url.render_as_string(hide_password=False)
     app = create_app({"DATABASE_URL": url, "TESTING": True, **config})
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    ready.set()
+    server.run()
+
+
+@contextmanager
+def live_server(engine: Engine, **config: Any) -> Iterator[str]:
+    """The real app under waitress on a free loopback port, in a process of its own.
+
+    Like a deployment (``pks-geo serve``): the server does not share an interpreter (and its
+    lock) with the benchmark's client and reference measurements, which would slow whichever
+    side happens to wait for it."""
+    url = engine.url.render_as_string(hide_password=False)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    process = context.Process(target=_serve, args=(url, config, port, ready), daemon=True)
+    process.start()
     try:
+        if not ready.wait(120):
+            raise RuntimeError("the bench server did not start within 120 s")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or not process.is_alive():
+                    raise
+                time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
+        process.terminate()
+        process.join(10)
 
 
 # --- results ------------------------------------------------------------------------------------

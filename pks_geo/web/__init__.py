@@ -50,11 +50,12 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
 
-    from pks_geo.web import api_incidents, auth, incident_form  # users, roles, incident writes
+    from pks_geo.web import api_incidents, auth, incident_form, users_admin  # users, roles, incident writes
 
     auth.init_app(app)  # CSRF, session/Bearer authentication, /login
     app.register_blueprint(api_incidents.bp)
     app.register_blueprint(incident_form.bp)
+    app.register_blueprint(users_admin.bp)  # /admin/pengguna
 
     from pks_geo.web import api_choropleth, ogc  # choropleth API, OGC API - Features under /ogc
 

@@ -7,29 +7,22 @@ import re
 import pytest
 from sqlalchemy import Engine, text
 
-from pks_geo import schema
 from pks_geo.auth.tokens import create_token
 from pks_geo.auth.users import add_user, set_active, set_role
 from pks_geo.config import ConfigError, Settings
-from pks_geo.db import get_engine
-from pks_geo.web import create_app
+from tests.web_support import app_for, database_with_users
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def web_engine(database_factory) -> Engine:  # type: ignore[no-untyped-def]
-    engine = get_engine(database_factory.create())
-    schema.upgrade(engine)
-    add_user(engine, "editor1", "editor", "password-editor", actor="test")
-    add_user(engine, "viewer1", "viewer", "password-viewer", actor="test")
-    add_user(engine, "analyst1", "analyst", "password-analyst", actor="test")
-    return engine
+    return database_with_users(database_factory, ("editor1", "editor"), ("viewer1", "viewer"),
+                               ("analyst1", "analyst"))
 
 
 def _app(engine: Engine, **config: object):  # type: ignore[no-untyped-def]
-    url = engine.url.render_as_string(hide_password=False)
-    return create_app({"DATABASE_URL": url, "TESTING": True, **config})
+    return app_for(engine, **config)
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def test_login_page_speaks_indonesian_by_default_and_english_on_request(web_clie
 
 def test_login_starts_a_session_and_logout_ends_it(web_client) -> None:  # type: ignore[no-untyped-def]
     assert web_client.get("/api/v1/incidents").status_code == 401
-    response = login(web_client, "analyst1", "password-analyst", next="/api/v1/incidents")
+    response = login(web_client, "analyst1", "password-analyst1", next="/api/v1/incidents")
     assert response.status_code == 302 and response.headers["Location"] == "/api/v1/incidents"
     assert web_client.get("/api/v1/incidents").status_code == 200
     page = web_client.get("/login?lang=en").get_data(as_text=True)
@@ -81,10 +74,10 @@ def test_wrong_password_and_empty_fields_are_refused_with_messages(web_client) -
 
 def test_form_post_without_csrf_token_is_refused(web_client) -> None:  # type: ignore[no-untyped-def]
     web_client.get("/login")
-    refused = web_client.post("/login", data={"username": "analyst1", "password": "password-analyst"})
+    refused = web_client.post("/login", data={"username": "analyst1", "password": "password-analyst1"})
     assert refused.status_code == 400
     assert "Formulir kedaluwarsa" in refused.get_data(as_text=True)
-    forged = web_client.post("/login", data={"username": "analyst1", "password": "password-analyst",
+    forged = web_client.post("/login", data={"username": "analyst1", "password": "password-analyst1",
                                               "csrf_token": "forged"})
     assert forged.status_code == 400
     assert web_client.get("/api/v1/incidents").status_code == 401  # not logged in
@@ -92,7 +85,7 @@ def test_form_post_without_csrf_token_is_refused(web_client) -> None:  # type: i
 
 def test_session_api_writes_need_the_csrf_header_but_bearer_writes_do_not(web_engine: Engine,
                                                                           web_client) -> None:  # type: ignore[no-untyped-def]
-    login(web_client, "editor1", "password-editor")
+    login(web_client, "editor1", "password-editor1")
     body = {"event_date": "2019-04-10", "kategori": "bentrok"}
     refused = web_client.post("/api/v1/incidents", json=body)
     assert refused.status_code == 400 and "csrf_token" in refused.json["errors"]
@@ -137,9 +130,9 @@ def test_disabling_or_demoting_a_user_ends_their_rights_at_once(web_engine: Engi
 
 
 def test_login_redirects_only_to_local_paths(web_client) -> None:  # type: ignore[no-untyped-def]
-    response = login(web_client, "viewer1", "password-viewer", next="//evil.example/x")
+    response = login(web_client, "viewer1", "password-viewer1", next="//evil.example/x")
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    response = login(web_client, "viewer1", "password-viewer", next="https://evil.example/")
+    response = login(web_client, "viewer1", "password-viewer1", next="https://evil.example/")
     assert response.headers["Location"] == "/"
 
 
@@ -158,7 +151,7 @@ def test_anonymous_role_none_requires_login_except_health_login_and_assets(web_e
     assert client.get("/healthz").status_code == 200
     assert client.get("/login").status_code == 200
     assert client.get("/static/css/forms.css").status_code == 200
-    login(client, "viewer1", "password-viewer")
+    login(client, "viewer1", "password-viewer1")
     assert client.get("/").status_code == 200
     assert client.get("/api/v1/areas?level=kecamatan").status_code == 200
 

@@ -18,8 +18,7 @@ from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.web import create_app
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.web_support import logged_in, page_csrf_token
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +56,6 @@ def big_desa(form_engine: Engine) -> dict[str, object]:
                 SELECT kode, nama, ST_PointOnSurface(geom) AS p FROM admin_area
                 WHERE level = 'desa' ORDER BY area_km2 DESC LIMIT 1) s""")).mappings().one()
     return dict(row)
-
-
-def _logged_in(app, username: str, password: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    token = CSRF_FIELD.search(client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    return client
-
-
-def _token(client, path: str) -> str:  # type: ignore[no-untyped-def]
-    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
 
 
 def test_click_on_map_sets_the_point_and_submit_creates_the_incident(
@@ -119,10 +107,10 @@ def test_click_on_map_sets_the_point_and_submit_creates_the_incident(
 
 
 def test_server_side_messages_per_field_in_both_languages(form_app, form_engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    client = _logged_in(form_app, "redaksi", "password-redaksi")
+    client = logged_in(form_app, "redaksi", "password-redaksi")
     with form_engine.connect() as conn:
         before = conn.execute(text("SELECT count(*) FROM incident")).scalar()
-    data = {"csrf_token": _token(client, "/insiden/baru"), "event_date": "2019-04-15", "luka": "-2",
+    data = {"csrf_token": page_csrf_token(client, "/insiden/baru"), "event_date": "2019-04-15", "luka": "-2",
             "lat": "-6.2", "lon": "106.8"}
     refused = client.post("/insiden/baru", data=data)
     page = refused.get_data(as_text=True)
@@ -140,7 +128,7 @@ def test_server_side_messages_per_field_in_both_languages(form_app, form_engine:
 
 def test_form_post_without_csrf_token_is_refused(form_app, form_engine: Engine,
                                                  big_desa: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
-    client = _logged_in(form_app, "redaksi", "password-redaksi")
+    client = logged_in(form_app, "redaksi", "password-redaksi")
     data = {"event_date": "2019-04-15", "kategori": "bentrok", "lat": str(big_desa["lat"]),
             "lon": str(big_desa["lon"])}
     with form_engine.connect() as conn:
@@ -153,8 +141,8 @@ def test_form_post_without_csrf_token_is_refused(form_app, form_engine: Engine,
 
 def test_edit_and_delete_through_the_form_are_audited(form_app, form_engine: Engine,
                                                       big_desa: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
-    client = _logged_in(form_app, "redaksi", "password-redaksi")
-    data = {"csrf_token": _token(client, "/insiden/baru"), "event_date": "2018-06-20",
+    client = logged_in(form_app, "redaksi", "password-redaksi")
+    data = {"csrf_token": page_csrf_token(client, "/insiden/baru"), "event_date": "2018-06-20",
             "kategori": "bentrok", "lat": str(big_desa["lat"]), "lon": str(big_desa["lon"]),
             "location_precision": "near", "status": "unverified"}
     created = client.post("/insiden/baru", data=data)
@@ -164,7 +152,7 @@ def test_edit_and_delete_through_the_form_are_audited(form_app, form_engine: Eng
     form = client.get(edit_path).get_data(as_text=True)
     assert 'value="2018-06-20"' in form and '<option value="near" selected>' in form
 
-    changed = client.post(edit_path, data={**data, "csrf_token": _token(client, edit_path),
+    changed = client.post(edit_path, data={**data, "csrf_token": page_csrf_token(client, edit_path),
                                            "meninggal": "0", "status": "verified"})
     assert changed.status_code == 302
     events = audit.events(form_engine, "incident", incident_id)
@@ -172,10 +160,11 @@ def test_edit_and_delete_through_the_form_are_audited(form_app, form_engine: Eng
     assert (events[1]["before"]["meninggal"], events[1]["after"]["meninggal"]) == (None, 0)
     assert events[1]["after"]["status"] == "verified" and events[1]["after"]["location_precision"] == "near"
 
-    analyst = _logged_in(form_app, "pembaca", "password-pembaca")
+    analyst = logged_in(form_app, "pembaca", "password-pembaca")
     assert analyst.get(edit_path).status_code == 403
 
-    deleted = client.post(f"/insiden/{incident_id}/hapus", data={"csrf_token": _token(client, edit_path)})
+    deleted = client.post(f"/insiden/{incident_id}/hapus",
+                          data={"csrf_token": page_csrf_token(client, edit_path)})
     assert deleted.status_code == 302
     assert client.get(edit_path).status_code == 404
     assert audit.events(form_engine, "incident", incident_id)[-1]["action"] == "delete"

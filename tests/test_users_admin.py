@@ -10,52 +10,35 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from pks_geo import audit, schema
+from pks_geo import audit
 from pks_geo.auth.users import add_user, authenticate, get_user
-from pks_geo.db import get_engine
-from pks_geo.web import create_app
+from tests.web_support import app_for, database_with_users, logged_in, page_csrf_token
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 REVEALED = re.compile(r'<code id="revealed-password">([^<]+)</code>')
 
 
 @pytest.fixture(scope="module")
 def admin_engine(database_factory) -> Engine:  # type: ignore[no-untyped-def]
-    engine = get_engine(database_factory.create())
-    schema.upgrade(engine)
-    add_user(engine, "kepala", "admin", "password-kepala", actor="test")
-    add_user(engine, "analis1", "analyst", "password-analis1", actor="test")
-    return engine
+    return database_with_users(database_factory, ("kepala", "admin"), ("analis1", "analyst"))
 
 
 @pytest.fixture(scope="module")
 def admin_app(admin_engine: Engine):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE_URL": admin_engine.url.render_as_string(hide_password=False),
-                       "TESTING": True})
+    return app_for(admin_engine)
 
 
 def _csrf(client, path: str = "/admin/pengguna") -> str:  # type: ignore[no-untyped-def]
-    match = CSRF_FIELD.search(client.get(path).get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
-def _logged_in(app, username: str, password: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": _csrf(client, "/login")})
-    assert response.status_code == 302
-    return client
+    return page_csrf_token(client, path)
 
 
 @pytest.fixture
 def admin(admin_app):  # type: ignore[no-untyped-def]
-    return _logged_in(admin_app, "kepala", "password-kepala")
+    return logged_in(admin_app, "kepala", "password-kepala")
 
 
 def test_only_admins_reach_the_page(admin_app, admin) -> None:  # type: ignore[no-untyped-def]
     assert admin_app.test_client().get("/admin/pengguna").status_code in (302, 403)
-    analyst = _logged_in(admin_app, "analis1", "password-analis1")
+    analyst = logged_in(admin_app, "analis1", "password-analis1")
     assert analyst.get("/admin/pengguna").status_code == 403
     assert analyst.post("/admin/pengguna", data={"username": "x1", "role": "admin",
                                                  "csrf_token": _csrf(analyst, "/")}).status_code == 403
@@ -100,7 +83,7 @@ def test_role_status_and_password_changes_are_applied_and_audited(admin_app, adm
                           data={"role": "analyst", "csrf_token": _csrf(admin)})
     assert response.status_code == 303 and get_user(admin_engine, "polsek1").role == "analyst"
     assert "polsek1 sekarang analis" in admin.get("/admin/pengguna").get_data(as_text=True)
-    session = _logged_in(admin_app, "polsek1", "password-polsek1")
+    session = logged_in(admin_app, "polsek1", "password-polsek1")
     admin.post("/admin/pengguna/polsek1/status", data={"active": "0", "csrf_token": _csrf(admin)})
     assert get_user(admin_engine, "polsek1").active is False
     assert session.get("/api/v1/incidents").status_code == 401  # the open session ends at once

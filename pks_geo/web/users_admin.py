@@ -11,6 +11,8 @@ account, so the last admin cannot lock everyone out by a slip of the mouse.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -19,6 +21,7 @@ from pks_geo.auth.passwords import MIN_LENGTH, generate_password
 from pks_geo.auth.roles import AuthError
 from pks_geo.auth.users import (
     USERNAME_RE,
+    UserInfo,
     add_user,
     get_user,
     list_users,
@@ -92,21 +95,26 @@ def add():  # type: ignore[no-untyped-def]
     return redirect(url_for("users_admin.users_page"), 303)
 
 
-def _target(username: str, texts: dict[str, str]) -> tuple[Any, Any]:
-    """(user, None) or (None, the 404 page)."""
-    user = get_user(engine(), username)
-    if user is None:
-        return None, _render(404, message=texts["users_unknown"])
-    return user, None
+def _user_action(rule: str) -> Callable[[Callable[..., Any]], Any]:
+    """Route ``/admin/pengguna/<username>/<rule>`` (POST, admin only) to ``view(user, texts)``;
+    an unknown user is answered with 404 before the view runs."""
+
+    def decorator(view: Callable[..., Any]) -> Any:
+        @functools.wraps(view)
+        def wrapped(username: str):  # type: ignore[no-untyped-def]
+            _, texts = page_texts()
+            user = get_user(engine(), username)
+            if user is None:
+                return _render(404, message=texts["users_unknown"])
+            return view(user, texts)
+
+        return bp.post(f"/admin/pengguna/<username>/{rule}")(require_role("admin")(wrapped))
+
+    return decorator
 
 
-@bp.post("/admin/pengguna/<username>/peran")
-@require_role("admin")
-def change_role(username: str):  # type: ignore[no-untyped-def]
-    _, texts = page_texts()
-    user, missing = _target(username, texts)
-    if missing is not None:
-        return missing
+@_user_action("peran")
+def change_role(user: UserInfo, texts: dict[str, str]):  # type: ignore[no-untyped-def]
     role = request.form.get("role", "")
     if role not in ROLES:
         return _render(400, message=texts["users_bad_role"])
@@ -117,13 +125,8 @@ def change_role(username: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("users_admin.users_page"), 303)
 
 
-@bp.post("/admin/pengguna/<username>/status")
-@require_role("admin")
-def change_status(username: str):  # type: ignore[no-untyped-def]
-    _, texts = page_texts()
-    user, missing = _target(username, texts)
-    if missing is not None:
-        return missing
+@_user_action("status")
+def change_status(user: UserInfo, texts: dict[str, str]):  # type: ignore[no-untyped-def]
     active = request.form.get("active") == "1"
     if _is_me(user.username) and not active:
         return _render(400, message=texts["users_not_yourself"])
@@ -132,13 +135,8 @@ def change_status(username: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("users_admin.users_page"), 303)
 
 
-@bp.post("/admin/pengguna/<username>/sandi")
-@require_role("admin")
-def new_password(username: str):  # type: ignore[no-untyped-def]
-    _, texts = page_texts()
-    user, missing = _target(username, texts)
-    if missing is not None:
-        return missing
+@_user_action("sandi")
+def new_password(user: UserInfo, texts: dict[str, str]):  # type: ignore[no-untyped-def]
     password = generate_password()
     set_password(engine(), user.username, password, actor=_actor())
     return _render(revealed=(user.username, password))

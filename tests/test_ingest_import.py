@@ -291,3 +291,19 @@ def test_reserved_sources_and_formats(ingest_engine: Engine, tmp_path: Path) -> 
         import_incidents(ingest_engine, tmp_path / "x.pdf", progress=False)
     report = import_incidents(ingest_engine, path, fmt="sheet", progress=False)
     assert report.inserted == 1 and "source sheet" in report.source
+
+
+def test_quick_handover_restores_the_switch_interval_after_overlapping_stores() -> None:
+    """Two stores overlapping in one process: the interval stays short until the last ends."""
+    import sys
+
+    from pks_geo.ingest.incident_store import HANDOVER_SECONDS, quick_handover
+
+    before = sys.getswitchinterval()
+    first, second = quick_handover(), quick_handover()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(min(before, HANDOVER_SECONDS))
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(before)

@@ -12,6 +12,7 @@ interpreter; what they do share is handed over quickly (see :func:`quick_handove
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -65,6 +66,9 @@ SOURCE_EMPTY = text("SELECT NOT EXISTS (SELECT 1 FROM incident WHERE source = :s
 
 HANDOVER_SECONDS = 0.0005
 """GIL switch interval while a worker stores batches (CPython's default is 5 ms)."""
+_handover_lock = threading.Lock()
+_handover_users = 0
+_handover_before = 0.005
 
 
 @contextmanager
@@ -75,13 +79,21 @@ def quick_handover() -> Iterator[None]:
     while the validating thread keeps it busy; at the default interval each of the ~90
     statements of a 100,000-row import waited up to twice 5 ms for it, which put about
     0.5 s on the import's critical path. Only contended hand-overs pay the shorter
-    interval, so the validating thread does not slow down."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, HANDOVER_SECONDS))
+    interval, so the validating thread does not slow down. Nested or concurrent stores in
+    one process share the setting; the last one to finish restores the previous interval."""
+    global _handover_users, _handover_before
+    with _handover_lock:
+        if _handover_users == 0:
+            _handover_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_handover_before, HANDOVER_SECONDS))
+        _handover_users += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _handover_lock:
+            _handover_users -= 1
+            if _handover_users == 0:
+                sys.setswitchinterval(_handover_before)
 
 
 def relabel(issue: Issue, labels: dict[str, str], row: int | None = None) -> Issue:

@@ -153,3 +153,13 @@ def test_cli_lists_shows_and_deletes_views(client, db: BriefingDb) -> None:
     with pytest.raises(LookupError):
         get_view(db.engine, view_id)
     assert audit.events(db.engine, "saved_view", view_id)[-1]["actor"].startswith("cli")
+
+
+def test_view_ids_never_look_like_command_line_options() -> None:
+    """A saved view id is an argument of ``pks-geo maps print``; one starting with '-' was read as
+    an option (a flaky CLI test found it)."""
+    from pks_geo.maps.views import ID_PATTERN, new_view_id
+
+    ids = [new_view_id() for _ in range(3000)]
+    assert all(ID_PATTERN.match(i) and i[0].isalnum() for i in ids)
+    assert len(set(ids)) == len(ids)

@@ -252,8 +252,14 @@ def _row_to_view(row: Any) -> View:
 
 
 def new_view_id() -> str:
-    """8 URL-safe characters (48 random bits): short enough to read out, too many to guess."""
-    return secrets.token_urlsafe(6)
+    """8 URL-safe characters (about 48 random bits): short enough to read out, too many to guess.
+
+    The first one is a letter or digit, so that a command line never takes the id for an
+    option (``pks-geo maps print -gA1…`` would be read as the option ``-g``)."""
+    while True:
+        view_id = secrets.token_urlsafe(6)
+        if view_id[0].isalnum():
+            return view_id
 
 
 def create_view(engine: Engine, spec: Mapping[str, Any], *, actor: str) -> View:

@@ -109,7 +109,10 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
         answer = _answer_from_memory(spec, address, known)
         if answer is not None:
             return answer
-    with eng.connect() as conn:  # one checkout for the version read and the tile
+    # One checkout for the version read and the tile, without a transaction: both are single
+    # read-only statements (each had its own snapshot under READ COMMITTED anyway), and
+    # BEGIN/ROLLBACK around them cost ~0.45 ms per tile, a third of a light tile's time.
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         versions = known if known is not None else data_versions(conn, tables)
         answer = _answer_from_memory(spec, address, versions)
         if answer is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from pks_geo.ingest.boundaries import normalise_frame, read_boundary_file
 from pks_geo.ingest.boundary_store import store_boundaries
 from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.wilayah import WilayahSource, fetch_region
 
 LEVEL_ORDER = {"provinsi": 0, "kabupaten": 1, "kecamatan": 2, "desa": 3}
@@ -36,6 +37,7 @@ def _store(engine: Engine, frames: list[tuple[str, gpd.GeoDataFrame]], report: I
                 gdf = gpd.GeoDataFrame(chunk.drop(columns=["_file", "_order"]),
                                        geometry="geometry", crs=4326)
                 store_boundaries(conn, gdf, str(label), report, progress=progress)
+    analyze_tables(engine, "admin_area")
     return report
 
 

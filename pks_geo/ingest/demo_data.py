@@ -31,6 +31,7 @@ from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_rows import validate_incident
 from pks_geo.ingest.incident_store import store_incidents
 from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.ingest.tps import TpsRecord, store_tps, validate_tps
 
@@ -223,6 +224,7 @@ def load_demo(engine: Engine, region_kode: str) -> list[ImportReport]:
                     tps.append(record)
             store_tps(conn, tps, election, DEMO_SOURCE, tps_report, replace_other=False)
             reports.append(tps_report)
+    analyze_tables(engine, "incident", "polling_site")
     return reports
 
 
@@ -231,4 +233,5 @@ def remove_demo(engine: Engine) -> tuple[int, int]:
     with engine.begin() as conn:
         incidents = conn.execute(text("DELETE FROM incident WHERE source = :s"), {"s": DEMO_SOURCE})
         tps = conn.execute(text("DELETE FROM polling_site WHERE source = :s"), {"s": DEMO_SOURCE})
-        return incidents.rowcount, tps.rowcount
+    analyze_tables(engine, "incident", "polling_site")
+    return incidents.rowcount, tps.rowcount

@@ -42,6 +42,7 @@ from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, validate_i
 from pks_geo.ingest.incident_store import BatchStore, relabel
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
+from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.ingest.values import clean_text
 
@@ -258,5 +259,7 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
                 raise RefusedImport(report)
             if dry_run:
                 tx.rollback()
+    if not dry_run:
+        analyze_tables(engine, "incident")
     sort_issues(report)
     return report

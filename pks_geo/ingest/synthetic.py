@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from pks_geo.ingest.codes import normalize_kode
+from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.models import KATEGORI
 
 DEFAULT_SOURCE = "synthetic"
@@ -208,6 +209,7 @@ def synthesize(engine: Engine, *, incidents: int = 0, tps: int = 0, within: str 
         if tps:
             election_code = _election(conn, election)
             _insert_tps(conn, rng, tps, kode, election_code, pg_seed, source)
+    analyze_tables(engine, "incident", "polling_site")
     return SynthResult(incidents, tps, level, n_areas, source, election_code, time.perf_counter() - started)
 
 
@@ -242,4 +244,5 @@ def remove_synthetic(engine: Engine, source: str = DEFAULT_SOURCE) -> tuple[int,
     with engine.begin() as conn:
         n_incidents = conn.execute(text("DELETE FROM incident WHERE source = :s"), {"s": source}).rowcount
         n_tps = conn.execute(text("DELETE FROM polling_site WHERE source = :s"), {"s": source}).rowcount
+    analyze_tables(engine, "incident", "polling_site")
     return n_incidents, n_tps

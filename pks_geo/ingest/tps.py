@@ -27,6 +27,7 @@ from pks_geo.ingest.incident_load import (
 from pks_geo.ingest.locate import create_locate_table, locate_tps, located_issues
 from pks_geo.ingest.report import ImportError_, ImportReport, Issue
 from pks_geo.ingest.sheet import read_table
+from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import label_key
 from pks_geo.ingest.values import FieldError, clean_text, content_hash, parse_coordinate, parse_count
 from pks_geo.models import KERAWANAN
@@ -232,5 +233,7 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
                   keep_outside=keep_outside, all_or_nothing=all_or_nothing)
         if dry_run:
             tx.rollback()
+    if not dry_run:
+        analyze_tables(engine, "polling_site")
     sort_issues(report)
     return report

@@ -12,7 +12,6 @@ index of an unsafe kind fails here rather than on a user's server.
 from __future__ import annotations
 
 import psycopg
-import pytest
 from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -36,6 +35,7 @@ SPATIAL_INDEXES = text("""
 """)
 
 PROBE_ROWS = 1000
+RELTUPLES = text("SELECT reltuples FROM pg_class WHERE relname = 'incident'")
 
 
 def _conninfo(engine: Engine) -> str:
@@ -112,18 +112,17 @@ def test_every_spatial_index_survives_a_forced_index_only_scan(empty_engine: Eng
             assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
-@pytest.mark.parametrize("rows", [300])
-def test_synth_and_removal_leave_fresh_statistics(loaded: Engine, rows: int) -> None:
+def test_synth_and_removal_leave_fresh_statistics(loaded: Engine) -> None:
     """The app's own path to the crash: synth, remove, synth; the planner must see the rows."""
-    source = "synthetic_statistics_probe"
+    source, rows = "synthetic_statistics_probe", 300
     try:
         synthesize(loaded, incidents=rows, source=source, seed=7)
         remove_synthetic(loaded, source)
         with loaded.connect() as conn:
-            empty = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'incident'")).scalar()
+            empty = conn.execute(RELTUPLES).scalar()
         synthesize(loaded, incidents=rows, source=source, seed=8)
         with loaded.connect() as conn:
-            reltuples = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'incident'")).scalar()
+            reltuples = conn.execute(RELTUPLES).scalar()
             counted = conn.execute(text("SELECT count(*) FROM incident")).scalar()
         assert reltuples == counted, "ANALYZE after synth must leave the planner the true row count"
         assert empty is not None and empty <= reltuples - rows

@@ -61,3 +61,16 @@ def import_(path: Path, fmt: str, source: str | None, dry_run: bool, report_path
     run_import(report_path, lambda: import_incidents(
         engine, path, fmt=fmt, source=source, dry_run=dry_run, keep_outside=keep_outside,
         all_or_nothing=all_or_nothing))
+
+
+@incidents.command("template")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("templat-insiden.xlsx"), show_default=True,
+              help="Where to write the XLSX template.")
+@friendly_errors
+def template(output: Path) -> None:
+    """Write the district team's incident sheet template (XLSX, with an explanation sheet)."""
+    from pks_geo.ingest.sheet_template import write_incident_template
+
+    write_incident_template(output)
+    click.echo(f"wrote {output}")

@@ -168,3 +168,57 @@ def test_edit_and_delete_through_the_form_are_audited(form_app, form_engine: Eng
     assert deleted.status_code == 302
     assert client.get(edit_path).status_code == 404
     assert audit.events(form_engine, "incident", incident_id)[-1]["action"] == "delete"
+
+
+def test_every_error_is_listed_at_once(form_app, form_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """A future date must not hide that the point lies outside the district (issue 19)."""
+    client = logged_in(form_app, "redaksi", "password-redaksi")
+    data = {"csrf_token": page_csrf_token(client, "/insiden/baru"), "event_date": "2999-01-01",
+            "kategori": "", "lat": "-6.2", "lon": "106.8"}
+    refused = client.post("/insiden/baru", data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'id="error-event_date">Tanggal tidak boleh di masa depan', page)
+    assert re.search(r'id="error-kategori">Wajib diisi', page)
+    assert re.search(r'id="error-lat">Di luar wilayah', page)
+    summary = page[page.index('id="form-errors"'):page.index("</ul>", page.index('id="form-errors"'))]
+    for label in ("Tanggal kejadian", "Kategori", "Lintang"):
+        assert label in summary
+
+
+def test_a_desa_chosen_by_name_places_the_incident_and_the_page_says_where(
+        form_app, form_engine: Engine, big_desa: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(form_app, "redaksi", "password-redaksi")
+    form = client.get("/insiden/baru").get_data(as_text=True)
+    assert f'<option value="{big_desa["kode"]}" label="{big_desa["nama"]} — ' in form  # the picker offers it
+    data = {"csrf_token": page_csrf_token(client, "/insiden/baru"), "event_date": "2018-06-20",
+            "kategori": "intimidasi", "kode_desa": str(big_desa["kode"]), "location_precision": "exact",
+            "status": "unverified"}
+    created = client.post("/insiden/baru", data=data, follow_redirects=True)
+    page = created.get_data(as_text=True)
+    assert created.status_code == 200
+    assert f"Terletak di desa/kelurahan {big_desa['nama']}, kecamatan " in page
+    assert "ketepatan: desa" in page
+    with form_engine.connect() as conn:
+        row = conn.execute(text("SELECT desa_kode, location_precision FROM incident "
+                                "WHERE id = (SELECT max(id) FROM incident)")).one()
+    assert tuple(row) == (big_desa["kode"], "desa")
+
+
+def test_swapped_coordinates_are_corrected_and_the_user_is_told(
+        form_app, form_engine: Engine, big_desa: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(form_app, "redaksi", "password-redaksi")
+    for lang, day, expected, placed in (
+            ("id", "2018-06-21", "Peringatan (Lintang): Lintang dan bujur tertukar; sudah dibalik.",
+             "Terletak di"),
+            ("en", "2018-06-22", "Warning (Latitude): latitude and longitude were given the wrong way round",
+             "Placed in")):
+        data = {"csrf_token": page_csrf_token(client, f"/insiden/baru?lang={lang}"), "event_date": day,
+                "kategori": "bentrok", "lat": str(big_desa["lon"]), "lon": str(big_desa["lat"]),
+                "location_precision": "exact", "status": "unverified"}
+        created = client.post(f"/insiden/baru?lang={lang}", data=data, follow_redirects=True)
+        page = created.get_data(as_text=True)
+        assert created.status_code == 200
+        flashes = re.findall(r"pks-flash-warning[^>]*>([^<]*)<", page)
+        assert len(flashes) == 1 and flashes[0].startswith(expected)
+        assert f"{placed} desa/kelurahan {big_desa['nama']}" in page

@@ -73,3 +73,17 @@ def loaded_extent(engine: Engine, level: str) -> list[list[float]] | None:
     with engine.connect() as conn:
         row = conn.execute(EXTENT_SQL, {"level": level}).one()
     return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]
+
+
+DESA_CHOICES_SQL = text("""
+SELECT d.kode, d.nama, coalesce(k.nama, '') AS kecamatan
+FROM admin_area d LEFT JOIN admin_area k ON k.kode = d.parent_kode
+WHERE d.level = 'desa'
+ORDER BY d.nama, k.nama
+""")
+
+
+def desa_choices(engine: Engine) -> list[tuple[str, str, str]]:
+    """(kode, desa name, kecamatan name) of every loaded desa, for pickers that choose by name."""
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(DESA_CHOICES_SQL)]  # type: ignore[misc]

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from pks_geo import audit
-from pks_geo.ingest.elections import calendar_from_db
+from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, validate_incident
 from pks_geo.ingest.locate import locate_record
 from pks_geo.ingest.report import Issue
@@ -111,13 +111,50 @@ def _validate_and_locate(conn: Connection, fields: dict[str, object]
                          ) -> tuple[IncidentRecord, dict[str, str]]:
     if not any(CANONICAL.get(k.strip().lower()) == "counted" for k in fields):
         fields = {**fields, "counted": True}  # the default; the locator may still clear it
-    record, issues = validate_incident(fields, None, calendar=calendar_from_db(conn))
+    calendar = calendar_from_db(conn)
+    record, issues = validate_incident(fields, None, calendar=calendar)
     if record is None:
-        raise EditError(422, issues_to_errors(issues))
+        raise EditError(422, issues_to_errors(issues + _location_problems(conn, fields, calendar)))
     located, located_issues = locate_record(conn, record)
     if located is None:
         raise EditError(422, issues_to_errors(located_issues))
     return located, issues_to_errors(issues + located_issues)
+
+
+LOCATION_PROBE = {"tanggal": "2000-01-01", "kategori": "lainnya"}
+"""Stand-ins for the two fields every record needs, so that the location can be checked alone."""
+
+
+def _location_problems(conn: Connection, fields: dict[str, object],
+                       calendar: ElectionCalendar) -> list[Issue]:
+    """Why the location alone would be refused, when other fields already failed.
+
+    An editor should see every mistake at once: a future date must not hide that the point
+    lies outside the district. Location errors of the fields themselves (an unreadable
+    latitude) are already among the first round's issues, so only locating is checked here.
+    """
+    located_fields = {k: v for k, v in fields.items() if CANONICAL.get(k.strip().lower()) in LOCATION}
+    probe, issues = validate_incident({**located_fields, **LOCATION_PROBE}, None, calendar=calendar)
+    if probe is None:
+        return []
+    located, problems = locate_record(conn, probe)
+    return problems if located is None else []
+
+
+PLACE_SQL = text("""
+SELECT d.nama AS desa, k.nama AS kecamatan, i.location_precision
+FROM incident i
+LEFT JOIN admin_area d ON d.kode = i.desa_kode
+LEFT JOIN admin_area k ON k.kode = i.kecamatan_kode
+WHERE i.id = :id
+""")
+
+
+def located_in(engine: Engine, incident_id: int) -> dict[str, str | None] | None:
+    """Desa and kecamatan names an incident was placed in (what the form reports after saving)."""
+    with engine.connect() as conn:
+        row = conn.execute(PLACE_SQL, {"id": incident_id}).mappings().first()
+    return dict(row) if row else None
 
 
 _STORED = """

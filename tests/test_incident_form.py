@@ -222,3 +222,22 @@ def test_swapped_coordinates_are_corrected_and_the_user_is_told(
         flashes = re.findall(r"pks-flash-warning[^>]*>([^<]*)<", page)
         assert len(flashes) == 1 and flashes[0].startswith(expected)
         assert f"{placed} desa/kelurahan {big_desa['nama']}" in page
+
+
+def test_choosing_a_desa_in_the_browser_names_it_and_saves_there(
+        page, form_server: str, form_engine: Engine, big_desa: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{form_server}/login?next=/insiden/baru")
+    page.fill("#username", "redaksi")
+    page.fill("#password", "password-redaksi")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{form_server}/insiden/baru")
+    page.wait_for_selector("#incident-map[data-ready='1']")
+    page.fill("#kode_desa", str(big_desa["kode"]))
+    page.dispatch_event("#kode_desa", "change")
+    assert page.locator("#kode_desa-hint").inner_text().startswith(f"{big_desa['nama']} — ")
+    assert page.evaluate("window.pksIncidentMap.getZoom()") >= 11  # flew to the desa
+    page.fill("#event_date", "2019-04-11")
+    page.select_option("#kategori", "politik_uang")
+    page.click("#save")
+    page.wait_for_url(re.compile(r".*/insiden/\d+/ubah$"))
+    assert f"desa/kelurahan {big_desa['nama']}" in page.locator(".pks-flash").first.inner_text()

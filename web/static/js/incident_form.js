@@ -39,6 +39,20 @@
   });
   showMarker(readPoint());
 
+  /* The desa picker posts a code; show the chosen desa's name and fly the map to it. */
+  var desaInput = document.getElementById("kode_desa");
+  var desaHint = document.getElementById("kode_desa-hint");
+  var desaLayers = {};
+  var hintText = desaHint ? desaHint.textContent : "";
+  function showChosenDesa() {
+    if (!desaInput) { return; }
+    var code = (desaInput.value || "").trim();
+    var option = code ? document.querySelector('#desa-options option[value="' + CSS.escape(code) + '"]') : null;
+    desaHint.textContent = option ? option.getAttribute("label") : hintText;
+    if (option && desaLayers[code]) { map.fitBounds(desaLayers[code].getBounds(), { maxZoom: 14 }); }
+  }
+  if (desaInput) { desaInput.addEventListener("change", showChosenDesa); }
+
   fetch("/api/v1/areas?level=desa", { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (data) {
@@ -47,11 +61,13 @@
         style: { color: "#1f3b57", weight: 1, fillOpacity: 0.04 },
         onEachFeature: function (feature, lyr) {
           lyr.bindTooltip(feature.properties.nama + " (" + feature.properties.kode + ")", { sticky: true });
+          desaLayers[feature.properties.kode] = lyr;
         }
       }).addTo(map);
       layer.bringToBack();
       if (marker) { marker.bringToFront(); }
       document.getElementById("incident-map").dataset.ready = "1";
+      showChosenDesa();
     })
     .catch(function () { document.getElementById("incident-map").dataset.ready = "error"; });
 })();

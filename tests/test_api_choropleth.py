@@ -103,6 +103,21 @@ def test_no_data_areas_have_null_value_and_class_and_a_legend_entry(client, ds: 
     assert top["rank"] == 1 and top["class"] == body["legend"]["k"]
 
 
+def test_only_areas_with_something_to_rank_get_a_rank(client) -> None:  # type: ignore[no-untyped-def]
+    """A desa without a single incident is not "rank 40 of 351"; ties share the best rank."""
+    body = _get(client, "level=desa")
+    props = [f["properties"] for f in body["features"]]
+    assert any(p["value"] == 0 for p in props)
+    positive = sorted((p["value"] for p in props if p["value"]), reverse=True)
+    for p in props:
+        if not p["value"]:
+            assert p["rank"] is None, p
+        else:  # competition ranking ("1224"), computed here without pandas
+            assert p["rank"] == 1 + sum(1 for v in positive if v > p["value"]), p
+    assert body["legend"]["attribution"].startswith("Warna: ColorBrewer")
+    assert _get(client, "level=desa&lang=en")["legend"]["attribution"].startswith("Colours: ColorBrewer")
+
+
 @pytest.mark.parametrize("query,parameter", [
     ("level=provinsi", "level"),
     ("metric=korban", "metric"),

@@ -123,6 +123,15 @@ def test_pdf_is_one_landscape_page_with_title_legend_marking_and_sources(client,
     assert reader.metadata.title == "Politik uang per desa"
 
 
+def test_subtitle_says_what_was_filtered_and_the_print_speaks_one_language(
+        client, db: BriefingDb, desa_view: str) -> None:  # type: ignore[no-untyped-def]
+    filtered = " ".join(_pdf_text(client.get(f"/maps/{desa_view}.pdf", headers=db.auth("viewer")).data))
+    assert "Periode" in filtered and "Semua data" not in filtered  # one kategori is not all data
+    assert "Warna: ColorBrewer" in filtered and "Colours" not in filtered
+    unfiltered = " ".join(_pdf_text(client.get("/maps/default.pdf", headers=db.auth("viewer")).data))
+    assert "Semua data" in unfiltered
+
+
 def test_english_labels_with_lang_en(client, db: BriefingDb) -> None:
     response = client.get("/maps/default.pdf?lang=en", headers=db.auth("viewer"))
     text = _pdf_text(response.data)[0]

@@ -101,7 +101,9 @@ def build_choropleth(engine: Engine, req: ChoroplethRequest,
     result = classify(frame["value"].to_numpy(), req.scheme, req.k,
                       list(req.breaks) if req.breaks else None, req.palette, integer=integer)
     geometries = display_geometries(engine, filters.level, admin_version).geometries
-    ranks = frame["value"].rank(method="min", ascending=False)
+    # Areas with nothing to rank (no data, or a value of 0) get no rank: "rank 40 of 351" for a
+    # desa without a single incident reads as a finding.
+    ranks = frame["value"].where(frame["value"] > 0).rank(method="min", ascending=False)
     features = []
     for row, cls, rank in zip(frame.itertuples(index=False), result.classes, ranks, strict=True):
         geometry = geometries.get(row.kode)

@@ -82,7 +82,7 @@ class Classification:
             "zero_class": 0,
             "no_data": {"label": self.no_data_label[lang], "color": self.no_data_color,
                         "pattern": NO_DATA_PATTERN, "count": self.no_data_count},
-            "attribution": ATTRIBUTION,
+            "attribution": ATTRIBUTION[lang],
         }
 
 

@@ -32,7 +32,9 @@ NO_DATA_COLOR = "#bdbdbd"
 NO_DATA_PATTERN = "hatch"
 MIN_CLASSES, MAX_CLASSES = 3, 9
 """ColorBrewer's sequential schemes exist for 3 to 9 classes."""
-ATTRIBUTION = "Colours: ColorBrewer 2.0 (Cynthia A. Brewer, Penn State University), Apache-2.0"
+ATTRIBUTION = {"id": "Warna: ColorBrewer 2.0 (Cynthia A. Brewer, Penn State University), Apache-2.0",
+               "en": "Colours: ColorBrewer 2.0 (Cynthia A. Brewer, Penn State University), Apache-2.0"}
+"""The colour credit every legend and print carries, in the page's language."""
 
 
 @lru_cache(maxsize=256)

@@ -23,8 +23,11 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                    area_counts: dict[str, int] | None = None, tile_threshold: int = 2000,
                    scripts: list[tuple[str, str]] | None = None,
                    styles: list[tuple[str, str]] | None = None) -> str:
-    """Return a full HTML document for the main map."""
-    fmap = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
+    """Return a full HTML document for the main map.
+
+    The scale bar is added by map.js (metric only): folium's own ``control_scale`` always
+    shows miles beside kilometres."""
+    fmap = folium.Map(location=None, tiles=None, control_scale=False, prefer_canvas=False,
                       zoom_control=True)
     fmap.default_js = scripts or []  # (name, URL) pairs served by the app: never a CDN
     fmap.default_css = styles or []

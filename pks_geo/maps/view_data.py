@@ -76,6 +76,14 @@ def default_title(metric_label: str, level: str, texts: dict[str, str]) -> str:
     return texts["brief_per_level"].format(metric=metric_label, level=texts[f"brief_level_{level}"])
 
 
+NARROWING_FILTERS = ("election", "stage", "kategori", "source", "verified", "within")
+
+
+def _narrowed(filters: dict[str, Any]) -> bool:
+    """Whether some filter other than dates keeps incidents out: then it is not "all data"."""
+    return any(filters.get(name) for name in NARROWING_FILTERS)
+
+
 def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, str], lang: str) -> str:
     first = date.fromisoformat(filters["from"]) if filters.get("from") else None
     last = date.fromisoformat(filters["to"]) if filters.get("to") else None
@@ -85,6 +93,9 @@ def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, 
         text_ = texts["brief_period_from"].format(first=format_date(first, lang))
     elif last:
         text_ = texts["brief_period_to"].format(last=format_date(last, lang))
+    elif summary.first and summary.last and _narrowed(filters):
+        text_ = texts["brief_period"].format(first=format_date(summary.first, lang),
+                                             last=format_date(summary.last, lang))
     elif summary.first and summary.last:
         text_ = texts["brief_period_all"].format(first=format_date(summary.first, lang),
                                                  last=format_date(summary.last, lang))

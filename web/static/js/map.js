@@ -5,6 +5,7 @@
   "use strict";
   const cfg = window.PKS_GEO;
   const map = window[cfg.map];
+  L.control.scale({ imperial: false }).addTo(map); // kilometres only
   // folium sets no maxZoom without a tile layer; marker clustering needs one.
   if (map.options.maxZoom === undefined) map.setMaxZoom(18);
   const t = cfg.texts;
@@ -108,12 +109,6 @@
     return legend.colors[props["class"]] || NO_DATA_COLOR;
   }
 
-  function ranks(features) {
-    const sorted = features.filter((f) => f.properties.value !== null)
-      .map((f) => f.properties.value).sort((a, b) => b - a);
-    return (value) => (value === null ? null : sorted.indexOf(value) + 1);
-  }
-
   function drawLegend(legend, state) {
     if (legendControl) map.removeControl(legendControl);
     legendControl = L.control({ position: "bottomright" });
@@ -157,14 +152,14 @@
     const data = await getJSON(`/api/v1/choropleth?${query(state)}`);
     if (seq !== drawSeq) return null; // a newer redraw started meanwhile
     const legend = data.legend;
-    const rankOf = ranks(data.features);
+    const ranked = data.features.filter((f) => f.properties.rank !== null).length;
     const layer = L.geoJSON(data, {
       style: (f) => ({ color: "#555", weight: state.level === "desa" ? 0.4 : 1,
         fillColor: colorFor(f.properties, legend), fillOpacity: 0.8 }),
       onEachFeature: (f, l) => {
         const p = f.properties;
         l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
-          `<br>${t.tip_rank}: ${rankOf(p.value) ?? "–"} / ${data.features.length}` +
+          `<br>${t.tip_rank}: ${p.rank === null ? "–" : `${p.rank} / ${ranked}`}` +
           `<br>${t.tip_incidents}: ${p.n_incidents}`, { sticky: true, className: "pks-tip" });
       },
     });

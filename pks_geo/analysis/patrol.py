@@ -9,10 +9,15 @@ search over k.
 Each sector's route starts at the Polsek's post and visits every TPS exactly once:
 nearest neighbour to start, then 2-opt (reverse a stretch of the tour whenever that
 shortens it) until no reversal helps. Sectors are small (a handful of TPS), so 2-opt on
-the full distance matrix is instant and usually optimal. Distances are straight lines;
-``detour_factor`` turns them into an estimate of road length, and the estimated time adds
-``stop_minutes`` per TPS at ``speed_kmh``. With a road network (pgRouting) the same sectors
-could be routed on roads; none is loaded today.
+the full distance matrix is instant and usually optimal.
+
+Distances stay on land (:mod:`pks_geo.analysis.land_routes`): a leg whose straight line
+crosses the sea (a bay, a strait) follows the shortest path over the district's land
+instead, TPS on land that does not touch (islands) never share a sector, and a sector's
+diameter is measured over land, so TPS on both shores of a bay are split. ``detour_factor``
+turns these lengths into an estimate of road length, and the estimated time adds
+``stop_minutes`` per TPS at ``speed_kmh``. No road network is used (none is loaded); the
+plan's ``routing`` says which method drew it.
 
 Outputs per sector: the ordered TPS list, a route line with length and time, and a sector
 polygon (convex hull of its TPS, buffered by ``sector_buffer_m``), in WGS 84.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,6 +42,7 @@ from shapely.geometry.polygon import orient
 from sqlalchemy import Engine
 
 from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.land_routes import LandGrid, LandPaths, land_grid
 from pks_geo.analysis.risk import RiskResult, TpsRisk, compute_risk
 from pks_geo.analysis.security_data import PatrolConfig, SecurityData, load_security_data
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
@@ -74,10 +81,17 @@ def _bisect(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[:half]), np.sort(order[half:])
 
 
-def make_sectors(xy: np.ndarray, max_tps: int, max_diameter_m: float) -> list[np.ndarray]:
+LandSplit = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray] | None]
+"""Given a group (indices), two subgroups when it is too wide over land, else None."""
+
+
+def make_sectors(xy: np.ndarray, max_tps: int, max_diameter_m: float,
+                 land_split: LandSplit | None = None) -> list[np.ndarray]:
     """Split points into groups of at most ``max_tps`` and at most ``max_diameter_m`` across.
 
-    Returns index arrays into ``xy``; every index appears in exactly one group."""
+    ``land_split`` checks a group that is narrow enough in straight lines once more over land
+    (a straight line is never longer than the land path). Returns index arrays into ``xy``;
+    every index appears in exactly one group."""
     if len(xy) == 0:
         return []
     done: list[np.ndarray] = []
@@ -85,11 +99,31 @@ def make_sectors(xy: np.ndarray, max_tps: int, max_diameter_m: float) -> list[np
     while stack:
         idx = stack.pop()
         if len(idx) == 1 or (len(idx) <= max_tps and diameter(xy[idx]) <= max_diameter_m):
-            done.append(idx)
+            split = land_split(idx) if land_split is not None and len(idx) > 1 else None
+            if split is None:
+                done.append(idx)
+            else:
+                stack.extend([idx[split[1]], idx[split[0]]])
             continue
         a, b = _bisect(xy[idx])
         stack.extend([idx[b], idx[a]])
     return done
+
+
+def split_by_land(xy: np.ndarray, max_diameter_m: float, grid: LandGrid) -> LandSplit:
+    """A :data:`LandSplit` for points ``xy``: the two points farthest apart over land seed two
+    groups, and every other point joins the seed it is nearer to over land."""
+
+    def split(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        dist = grid.paths(xy[idx]).dist  # inf between pieces of land that do not touch
+        i, j = np.unravel_index(int(np.argmax(dist)), dist.shape)
+        if dist[i, j] <= max_diameter_m:
+            return None
+        near_i = dist[:, i] <= dist[:, j]  # a third island (inf to both) is split off later
+        near_i[i], near_i[j] = True, False
+        return np.flatnonzero(near_i), np.flatnonzero(~near_i)
+
+    return split
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -99,15 +133,18 @@ def _tour_length(order: list[int], dist: np.ndarray, closed: bool) -> float:
     return float(sum(dist[a, b] for a, b in zip(path, path[1:], strict=False)))
 
 
-def order_route(start: np.ndarray, xy: np.ndarray, closed: bool = True) -> list[int]:
+def order_route(start: np.ndarray, xy: np.ndarray, closed: bool = True,
+                dist: np.ndarray | None = None) -> list[int]:
     """Visiting order (indices into ``xy``) from ``start``: nearest neighbour, then 2-opt.
 
-    ``closed`` routes return to ``start``. Every index appears exactly once."""
+    ``closed`` routes return to ``start``. ``dist`` is the distance matrix of ``start``
+    followed by ``xy`` (over land); straight lines without it. Every index appears exactly once."""
     n = len(xy)
     if n == 0:
         return []
-    nodes = np.vstack([start.reshape(1, 2), xy])
-    dist = cdist(nodes, nodes)
+    if dist is None:
+        nodes = np.vstack([start.reshape(1, 2), xy])
+        dist = cdist(nodes, nodes)
     order = [0]
     remaining = set(range(1, n + 1))
     while remaining:
@@ -199,10 +236,13 @@ class PatrolPlan:
     sectors: list[Sector]
     notes: list[str] = field(default_factory=list)
     polsek: str | None = None
+    routing: str = "straight"
+    """``land`` (legs over water go round by land) or ``straight`` (no boundaries to route on)."""
 
     def meta(self) -> dict[str, Any]:
         c = self.config
         return {"election": self.election, "polsek": self.polsek, "n_sectors": len(self.sectors),
+                "routing": self.routing,
                 "n_tps": sum(len(s.stops) for s in self.sectors),
                 "parameters": {"max_tps": c.max_tps, "max_diameter_m": c.max_diameter_m,
                                "speed_kmh": c.speed_kmh, "stop_minutes": c.stop_minutes,
@@ -253,8 +293,9 @@ def check_config(config: PatrolConfig, overrides: dict[str, Any]) -> PatrolConfi
 
 
 def plan_sectors(items: list[TpsRisk], data: SecurityData, config: PatrolConfig,
-                 election: str, polsek: str | None = None) -> PatrolPlan:
-    """Sectors and routes for TPS already scored (``items``), grouped by their Polsek."""
+                 election: str, polsek: str | None = None, land: LandGrid | None = None) -> PatrolPlan:
+    """Sectors and routes for TPS already scored (``items``), grouped by their Polsek; over
+    ``land`` when given (:func:`pks_geo.analysis.land_routes.land_grid`)."""
     notes: list[str] = []
     unlocated = [i.kode_tps for i in items if i.x is None]
     if unlocated:
@@ -270,12 +311,15 @@ def plan_sectors(items: list[TpsRisk], data: SecurityData, config: PatrolConfig,
     for sid in data.jurisdictions.polsek:
         members = by_polsek.get(sid)
         if members:
-            sectors.extend(_polsek_sectors(sid, members, data, config, notes))
-    return PatrolPlan(election, config, sectors, notes, polsek)
+            sectors.extend(_polsek_sectors(sid, members, data, config, notes, land))
+    if land is not None:
+        notes.append("routes go round bays and straits over land (no road network is loaded): "
+                     "lengths are lower bounds of the road distance")
+    return PatrolPlan(election, config, sectors, notes, polsek, "land" if land is not None else "straight")
 
 
 def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config: PatrolConfig,
-                    notes: list[str]) -> list[Sector]:
+                    notes: list[str], land: LandGrid | None) -> list[Sector]:
     unit = data.jurisdictions.polsek[sid]
     xy = np.array([[m.x, m.y] for m in members], dtype=float)
     post = data.posts.get(unit.post) if unit.post else None
@@ -287,15 +331,40 @@ def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config
         start = xy[int(np.argmin(((xy - start) ** 2).sum(axis=1)))]
         start_id, start_name = "first-tps", "TPS pertama"
         notes.append(f"{unit.name} has no post in posts.csv: its routes start at a TPS")
-    groups = make_sectors(xy, config.max_tps, config.max_diameter_m)
+    land_split = split_by_land(xy, config.max_diameter_m, land) if land is not None else None
+    groups = make_sectors(xy, config.max_tps, config.max_diameter_m, land_split)
     groups.sort(key=lambda g: (float(np.hypot(*(xy[g].mean(axis=0) - start))), members[g[0]].kode_tps))
     polres = unit.polres
     out = []
     for number, group in enumerate(groups, start=1):
-        route = [int(group[k]) for k in order_route(start, xy[group], config.return_to_post)]
+        paths = land.paths(np.vstack([start.reshape(1, 2), xy[group]])) if land is not None else None
+        order = order_route(start, xy[group], config.return_to_post,
+                            None if paths is None else _finite(paths.dist))
+        route = [int(group[k]) for k in order]
         out.append(_sector(f"{sid}-{number:02d}", sid, unit.name, polres, number, start, start_id, start_name,
-                           [members[k] for k in route], xy[route], config))
+                           [members[k] for k in route], xy[route], config,
+                           None if paths is None else _OrderedPaths(paths, order)))
     return out
+
+
+def _finite(dist: np.ndarray) -> np.ndarray:
+    """Unreachable pairs (the post on another island) as a long straight-line-free detour."""
+    return np.where(np.isfinite(dist), dist, np.nanmax(np.where(np.isfinite(dist), dist, 0)) * 10 + 1e6)
+
+
+class _OrderedPaths:
+    """Land paths of a sector in visiting order: node 0 is the start, then the route's stops."""
+
+    def __init__(self, paths: LandPaths, order: list[int]) -> None:
+        self.paths = paths
+        self.nodes = [0] + [k + 1 for k in order]
+
+    def leg(self, i: int, j: int) -> np.ndarray:
+        return self.paths.leg(self.nodes[i], self.nodes[j])
+
+    def length(self, i: int, j: int) -> float:
+        return float(self.paths.dist[self.nodes[i], self.nodes[j]])
+
 
 
 def _wgs84_coords(coords: np.ndarray) -> np.ndarray:
@@ -304,9 +373,17 @@ def _wgs84_coords(coords: np.ndarray) -> np.ndarray:
 
 def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int, start: np.ndarray,
             start_id: str, start_name: str, ordered: list[TpsRisk], xy: np.ndarray,
-            config: PatrolConfig) -> Sector:
-    path = np.vstack([start.reshape(1, 2), xy] + ([start.reshape(1, 2)] if config.return_to_post else []))
-    legs = np.hypot(*np.diff(path, axis=0).T)
+            config: PatrolConfig, land: _OrderedPaths | None = None) -> Sector:
+    back = [start.reshape(1, 2)] if config.return_to_post else []
+    stops_path = np.vstack([start.reshape(1, 2), xy, *back])
+    hops = list(range(len(xy) + 1)) + ([0] if config.return_to_post else [])
+    if land is None:
+        legs = np.hypot(*np.diff(stops_path, axis=0).T)
+        path = stops_path
+    else:
+        legs = np.array([land.length(a, b) for a, b in zip(hops, hops[1:], strict=False)])
+        pieces = [land.leg(a, b) for a, b in zip(hops, hops[1:], strict=False)]
+        path = np.vstack([stops_path[:1]] + [piece[1:] for piece in pieces]) if pieces else stops_path
     cumulative = np.cumsum(legs)
     stops = [Stop(k + 1, t.kode_tps, t.no_tps, t.desa_nama, t.kecamatan_nama, t.category, t.category_source,
                   t.score, t.dpt, float(t.lon), float(t.lat), t.location_approx, round(float(legs[k]), 1),
@@ -320,8 +397,14 @@ def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int
     hull = MultiPoint([Point(p) for p in xy]).convex_hull.buffer(max(config.sector_buffer_m, 1.0))
     polygon = orient(shapely.transform(hull, _wgs84_coords), sign=1.0)
     slon, slat = _to_wgs84.transform(float(start[0]), float(start[1]))
+    across = diameter(xy) if land is None else _land_diameter(land, len(xy))
     return Sector(sector_id, sid, name, polres, number, start_id, start_name, round(slon, 6), round(slat, 6),
-                  stops, length, road_km, minutes, diameter(xy), config.return_to_post, route, polygon)
+                  stops, length, road_km, minutes, across, config.return_to_post, route, polygon)
+
+
+def _land_diameter(land: _OrderedPaths, n: int) -> float:
+    """Largest distance over land between two TPS of the sector (the post left out)."""
+    return max((land.length(a, b) for a in range(1, n + 1) for b in range(a + 1, n + 1)), default=0.0)
 
 
 def patrol_plan(engine: Engine, election: str | None = None, polsek: str | None = None, *,
@@ -331,4 +414,4 @@ def patrol_plan(engine: Engine, election: str | None = None, polsek: str | None 
     data = data or load_security_data()
     risk = risk or compute_risk(engine, election, data=data, polsek=polsek)
     items = [i for i in risk.items if polsek is None or i.polsek == polsek]
-    return plan_sectors(items, data, config or data.patrol, risk.election.code, polsek)
+    return plan_sectors(items, data, config or data.patrol, risk.election.code, polsek, land_grid(engine))

@@ -22,6 +22,7 @@ import orjson
 from flask import Blueprint, Response, jsonify, request
 
 from pks_geo.analysis.filters import ParameterError, single_value
+from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import check_reserve, personnel_plan
 from pks_geo.analysis.risk import RiskResult, compute_risk
@@ -152,7 +153,8 @@ def patrol_plan():  # type: ignore[no-untyped-def]
                                                 for k in ("max_tps", "max_km", "speed", "stop_min")})
     result = _risk(ctx)
     polsek = single_value(request.args, "polsek")
-    plan = plan_sectors(result.items, ctx.security, config, result.election.code, polsek)
+    plan = plan_sectors(result.items, ctx.security, config, result.election.code, polsek,
+                        land_grid(ctx.engine))
     return _geojson({"type": "FeatureCollection", "meta": plan.meta(), "features": plan.features()})
 
 

@@ -4,6 +4,7 @@ shows classes and counts, English works, and only analysts see incident points."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -186,3 +187,55 @@ def test_tps_layer_loads_when_switched_on(page, server: str) -> None:
     n = int(page.evaluate("document.body.dataset.tps"))  # this dataset's TPS have no points
     assert page.locator("path.pks-tps").count() == n
     assert any("/api/v1/tps?election=pemilu-2019" in u for u in seen["api"])
+
+
+def test_stage_animation_keeps_one_set_of_breaks_and_names_the_stage(page, server: str) -> None:
+    """A colour means the same count in every frame (issue 19): one classification, the whole period's."""
+    seen = _watch(page, server)
+    page.goto(server + "/?election=pemilu-2019")
+    _ready(page)
+    page.click("#pks-play")
+    page.wait_for_function("() => location.search.includes('stage=kampanye')", timeout=15000)
+    label = page.locator(".pks-stage-label")
+    assert label.is_visible() and label.inner_text().startswith("Tahapan: ")
+    page.click("#pks-play")  # stop
+    frames = [parse_qs(urlparse(u).query) for u in seen["api"]
+              if "/api/v1/choropleth" in u and "stage=" in u]
+    assert len(frames) >= 2
+    assert {tuple(f.get("breaks", [])) for f in frames} != {()}  # manual breaks were sent
+    assert len({(tuple(f["scheme"]), tuple(f["breaks"])) for f in frames}) == 1  # the same for every frame
+    assert frames[0]["scheme"] == ["manual"]
+    assert not label.is_visible() or label.inner_text() == ""  # stopping clears the stage name
+
+
+def test_shared_link_keeps_extent_and_layers(page, server: str) -> None:
+    seen = _watch(page, server)
+    page.goto(server + "/?at=-4.25000,122.30000,12&show=kecamatan,tps")
+    _ready(page)
+    page.wait_for_selector("body[data-tps]", timeout=15000)
+    assert page.evaluate("window[window.PKS_GEO.map].getZoom()") == 12
+    center = page.evaluate("(() => { const c = window[window.PKS_GEO.map].getCenter(); "
+                           "return [c.lat, c.lng]; })()")
+    assert center == pytest.approx([-4.25, 122.3], abs=1e-3)
+    tps_box = page.locator(".leaflet-control-layers label", has_text="TPS").locator("input")
+    assert tps_box.is_checked() and any("/api/v1/tps" in u for u in seen["api"])  # switched on by the link
+    page.evaluate("window[window.PKS_GEO.map].setZoom(11, {animate: false})")
+    page.wait_for_function("() => decodeURIComponent(location.search).includes(',11&')")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["show"] == ["kecamatan,tps"]
+
+
+def test_incident_layer_says_when_it_shows_a_sample(browser, server: str, ds: Dataset) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(extra_http_headers=bearer(ds, "analyst"))
+    page = context.new_page()
+    # the real server answers; only the page's own limit (1,000) is lowered below the 700 incidents
+    page.route("**/api/v1/incidents?*", lambda route: route.continue_(
+        url=route.request.url.replace("limit=1000", "limit=100")))
+    try:
+        page.goto(server + "/")
+        _ready(page)
+        assert page.evaluate("document.body.dataset.incidentSample") == "1"
+        status = page.locator("#pks-status").inner_text()
+        assert re.search(r"titik insiden: 100 terbaru dari 7\d\d ", status), status
+    finally:
+        context.close()

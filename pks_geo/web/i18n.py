@@ -46,6 +46,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "f_all": {"id": "— semua —", "en": "— all —"},
     "f_apply": {"id": "Terapkan", "en": "Apply"},
     "f_play": {"id": "▶ Putar per tahapan", "en": "▶ Play by stage"},
+    "incidents_sample": {
+        "id": "titik insiden: {shown} terbaru dari {total} (saring tanggal atau wilayah agar terlihat semua)",
+        "en": "incident points: the latest {shown} of {total} (filter by date or area to see the rest)"},
     "f_stop": {"id": "■ Berhenti", "en": "■ Stop"},
     "f_share": {"id": "Salin tautan tampilan ini", "en": "Copy link to this view"},
     "f_copied": {"id": "Tautan disalin", "en": "Link copied"},

@@ -22,6 +22,9 @@
   let legendControl = null;
   let playTimer = null;
   let drawSeq = 0;
+  let incidentNote = "";  // "1.000 of 3.078 incidents shown ..." when the layer is a sample
+  const INCIDENT_LIMIT = 1000;
+  let fixedBreaks = null;  // one set of class breaks for every frame of the stage animation
   const areaCounts = cfg.areaCounts || {};
   function useTiles(level) {
     return Boolean(window.PKSTiles) && (areaCounts[level] || 0) > cfg.tileThreshold;
@@ -60,11 +63,43 @@
     return params.toString();
   }
 
+  // Besides the filters the link keeps the map's extent (at=lat,lon,zoom) and which of the
+  // base layers are switched on (show=...), so a shared link opens the same picture.
+  const SHOWABLE = {};  // name -> layer, filled in init()
+  function viewParams() {
+    const c = map.getCenter();
+    const shown = Object.keys(SHOWABLE).filter((name) => map.hasLayer(SHOWABLE[name]));
+    return { at: `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`, show: shown.join(",") };
+  }
+
   function syncUrl(state) {
     const params = new URLSearchParams(state);
     if (cfg.lang) params.set("lang", cfg.lang);
+    if (viewReady) {
+      const view = viewParams();
+      params.set("at", view.at);
+      params.set("show", view.show);
+    } else {
+      for (const name of ["at", "show"]) {
+        const given = new URLSearchParams(location.search).get(name);
+        if (given !== null) params.set(name, given);
+      }
+    }
     history.replaceState(null, "", `${location.pathname}?${params.toString()}`);
   }
+
+  function applyView(params) {
+    const at = (params.get("at") || "").split(",").map(Number);
+    if (at.length === 3 && at.every(Number.isFinite)) map.setView([at[0], at[1]], at[2], { animate: false });
+    if (params.has("show")) {
+      const wanted = new Set(params.get("show").split(",").filter(Boolean));
+      for (const [name, layer] of Object.entries(SHOWABLE)) {
+        if (wanted.has(name) && !map.hasLayer(layer)) layer.addTo(map);
+        if (!wanted.has(name) && map.hasLayer(layer)) map.removeLayer(layer);
+      }
+    }
+  }
+  let viewReady = false;
 
   async function getJSON(url) {
     const response = await fetch(url, { credentials: "same-origin",
@@ -149,7 +184,7 @@
     const seq = ++drawSeq;
     if (useTiles(state.level)) return drawTiledChoropleth(state, seq);
     document.body.dataset.choropleth = "geojson";
-    const data = await getJSON(`/api/v1/choropleth?${query(state)}`);
+    const data = await getJSON(`/api/v1/choropleth?${query(state, fixedBreaks || undefined)}`);
     if (seq !== drawSeq) return null; // a newer redraw started meanwhile
     const legend = data.legend;
     const ranked = data.features.filter((f) => f.properties.rank !== null).length;
@@ -190,8 +225,13 @@
     for (const key of ["from", "to", "election", "stage", "kategori"]) {
       if (state[key]) params[key] = state[key];
     }
-    params.limit = 1000;
+    params.limit = INCIDENT_LIMIT;
     const data = await getJSON(`/api/v1/incidents?${new URLSearchParams(params)}`);
+    const matched = data.numberMatched ?? data.features.length;
+    incidentNote = matched > data.features.length
+      ? t.incidents_sample.replace("{shown}", fmt(data.features.length)).replace("{total}", fmt(matched))
+      : "";
+    document.body.dataset.incidentSample = incidentNote ? "1" : "0";
     const cluster = L.markerClusterGroup({ showCoverageOnHover: false });
     L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#a50f15", className: "pks-incident",
@@ -264,7 +304,7 @@
         ? data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0)
         : (data.nIncidents ?? "–");
       statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
-        ` · ${n} ${t.tip_incidents.toLowerCase()}`;
+        ` · ${fmt(n)} ${t.tip_incidents.toLowerCase()}` + (incidentNote ? ` · ${incidentNote}` : "");
       document.body.dataset.ready = "true";
       performance.mark("pks-ready");  // bench/bench_page.py reads this
     } catch (err) {
@@ -276,25 +316,53 @@
   }
 
   // ---- stage animation and sharing ----------------------------------------------------
+  // The animation keeps one classification for all frames: the breaks of the whole period
+  // (all stages), so a colour means the same count in every stage; the stage is named on the map.
+  let stageLabel = null;
+  function showStage(text) {
+    if (!stageLabel) {
+      stageLabel = L.control({ position: "topright" });
+      stageLabel.onAdd = () => L.DomUtil.create("div", "pks-stage-label");
+      stageLabel.addTo(map);
+    }
+    const el = stageLabel.getContainer();
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
   function stopPlay() {
     if (playTimer) clearInterval(playTimer);
     playTimer = null;
+    fixedBreaks = null;
+    showStage("");
     document.getElementById("pks-play").textContent = t.f_play;
   }
 
-  function togglePlay() {
+  async function togglePlay() {
     if (playTimer) { stopPlay(); return; }
-    const stages = Array.from(form.elements.stage.options).map((o) => o.value).filter(Boolean);
+    const select = form.elements.stage;
+    const stages = Array.from(select.options).filter((o) => o.value);
+    const whole = readForm();
+    delete whole.stage;
+    const overall = await getJSON(`/api/v1/choropleth?${query(whole)}`).catch(() => null);
+    const breaks = overall && overall.legend && overall.legend.breaks;
+    fixedBreaks = breaks && breaks.length ? { scheme: "manual", breaks: breaks.join(",") } : null;
     let i = 0;
     document.getElementById("pks-play").textContent = t.f_stop;
     const step = () => {
-      form.elements.stage.value = stages[i];
+      select.value = stages[i].value;
+      showStage(`${t.f_stage}: ${stages[i].textContent}`);
       redraw();
       i += 1;
-      if (i >= stages.length) stopPlay();
+      if (i >= stages.length) {  // the last frame stays, with its stage named; the next change reclassifies
+        clearInterval(playTimer);
+        playTimer = null;
+        fixedBreaks = null;
+        document.getElementById("pks-play").textContent = t.f_play;
+      }
     };
-    step();
     playTimer = setInterval(step, 2000);
+    step();
   }
 
   async function share() {
@@ -314,6 +382,7 @@
     writeForm(new URLSearchParams(location.search));
     form.addEventListener("change", (ev) => {
       if (ev.target.name === "scheme") toggleBreaks();
+      if (!playTimer) showStage("");
       redraw();
     });
     form.addEventListener("submit", (ev) => { ev.preventDefault(); redraw(); });
@@ -332,6 +401,7 @@
       });
       kecLayer.addTo(map);
       tagElements(kecLayer);
+      Object.assign(SHOWABLE, { kecamatan: kecLayer, desa: desaOutline, tps: tpsGroup });
       document.body.dataset.kecamatan = String(kec.features.length);
       if (!kec.features.length && !useTiles("kecamatan") && !useTiles("desa")) {
         statusEl.textContent = t.no_boundaries;
@@ -340,6 +410,9 @@
       }
       if (kec.features.length) map.fitBounds(kecLayer.getBounds());
       kecamatanOutline = kecLayer;
+      applyView(new URLSearchParams(location.search));
+      viewReady = true;
+      map.on("moveend overlayadd overlayremove", () => syncUrl(readForm()));
     } catch (err) {
       statusEl.textContent = `${t.load_failed}: ${err.message}`;
       document.body.dataset.ready = "error";

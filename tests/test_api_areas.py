@@ -85,3 +85,35 @@ def test_vendor_assets_are_served_and_unknown_packages_are_not(client) -> None:
     assert client.get("/vendor/leaflet/leaflet.css").status_code == 200
     assert client.get("/vendor/../pyproject.toml").status_code == 404
     assert client.get("/vendor/evil/x.js").status_code == 404
+
+
+def _features(client, query: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    response = client.get(f"/api/v1/areas?{query}")
+    assert response.status_code == 200, response.data[:300]
+    return {f["properties"]["kode"]: shape(f["geometry"]) for f in json.loads(response.data)["features"]}
+
+
+def test_kecamatan_outline_from_their_desa_never_cuts_a_desa(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: the source kecamatan outline (a coarser dataset) cuts straight through desa;
+    the union of each kecamatan's desa does not. Measured with shapely on the API's own output."""
+    desa = _features(client, "level=desa")
+    dissolved = _features(client, "level=kecamatan&outline=desa")
+    source = _features(client, "level=kecamatan")
+    assert sorted(dissolved) == sorted(source) and len(dissolved) == 25
+    assert all(g.is_valid and g.geom_type in ("Polygon", "MultiPolygon") for g in dissolved.values())
+
+    def cut(outlines: dict[str, object]) -> list[str]:
+        """Desa with more than 1 % of their area in another kecamatan's outline."""
+        return [kode for kode, geom in desa.items()
+                if sum(geom.intersection(other).area for k, other in outlines.items() if k != kode[:8])
+                > 0.01 * geom.area]
+
+    assert len(cut(source)) > 5  # the problem is real in this data
+    assert cut(dissolved) == []
+    for kode, geom in desa.items():  # every desa lies inside its own kecamatan's outline
+        assert geom.difference(dissolved[kode[:8]]).area < 0.01 * geom.area, kode  # sharp 30 m spikes may go
+
+
+def test_unknown_outline_is_a_400(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/areas?level=kecamatan&outline=bps")
+    assert response.status_code == 400 and response.get_json()["parameter"] == "outline"

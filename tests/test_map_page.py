@@ -31,6 +31,8 @@ def test_map_shows_25_kecamatan_without_outside_requests(page, live_server: str)
     assert "25 Kecamatan" in page.locator("#pks-status").inner_text()
     assert page.title().startswith("pks-geo")
     assert "Batas kecamatan" in page.locator(".leaflet-control-layers").inner_text()
+    page.locator(".leaflet-control-layers label", has_text="data sumber").locator("input").check()
+    page.wait_for_selector("body[data-kecamatan-source='25']")  # the source outline stays available
     scale = page.locator(".leaflet-control-scale-line")
     assert scale.count() == 1 and scale.inner_text().strip().endswith(("km", " m"))  # no miles
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
+from pks_geo.analysis.versions import data_versions
+from pks_geo.models import METRIC_SRID
+
 AREA_LEVELS = ("kabupaten", "kecamatan", "desa")
 
 AREAS_SQL = text("""
@@ -32,15 +35,65 @@ FROM (
 ) f
 """)
 
+DISSOLVED_SQL = text("""
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce(json_agg(f.feature ORDER BY f.kode), '[]'::json)
+)::text
+FROM (
+    SELECT p.kode, json_build_object(
+        'type', 'Feature',
+        'id', p.kode,
+        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(d.geom), 6)::json,
+        'properties', json_build_object(
+            'kode', p.kode, 'nama', p.nama, 'level', p.level, 'parent_kode', p.parent_kode,
+            'jenis', p.jenis, 'area_km2', round(p.area_km2::numeric, 3), 'outline', 'desa')
+    ) AS feature
+    FROM admin_area p
+    JOIN LATERAL (
+        -- the union of the desa, closed over the slivers between neighbours (~30 m) and
+        -- without the holes those leave, so the outline is what the desa themselves draw
+        SELECT ST_Transform(ST_MakeValid(ST_Buffer(ST_Buffer(ST_Union(ST_Transform(c.geom, :metric)),
+                                                             30, 'join=mitre'), -30, 'join=mitre')),
+                            4326) AS geom
+        FROM admin_area c WHERE c.level = 'desa' AND c.kode LIKE p.kode || '.%'
+    ) d ON d.geom IS NOT NULL
+    WHERE p.level = :level
+      AND (CAST(:parent AS text) IS NULL OR p.kode LIKE CAST(:parent AS text) || '.%')
+) f
+""")
+"""Kecamatan (or kabupaten) drawn as the union of their desa: the desa and their kecamatan come
+from sources of different detail, so the source kecamatan outline cuts through desa at desa
+level; prints draw this union too (:func:`pks_geo.maps.static.dissolve_outlines`)."""
+
 COUNTS_SQL = text("""
 SELECT level, coalesce(jenis, ''), count(*) FROM admin_area GROUP BY level, jenis ORDER BY 1, 2
 """)
 
 
-def areas_geojson(engine: Engine, level: str, within: str | None = None) -> str:
-    """FeatureCollection text of all areas at ``level``, optionally below the code ``within``."""
+OUTLINES = ("source", "desa")
+"""``source``: each area's own boundary; ``desa``: the union of its desa (not for desa)."""
+_DISSOLVED: dict[tuple[str, str, str | None, int], str] = {}
+
+
+def areas_geojson(engine: Engine, level: str, within: str | None = None, outline: str = "source") -> str:
+    """FeatureCollection text of all areas at ``level``, optionally below the code ``within``;
+    with ``outline="desa"`` kecamatan/kabupaten are the union of their desa (cached per data version)."""
     if level not in AREA_LEVELS:
         raise ValueError(f"level must be one of {', '.join(AREA_LEVELS)}")
+    if outline not in OUTLINES:
+        raise ValueError(f"outline must be one of {', '.join(OUTLINES)}")
+    if outline == "desa" and level != "desa":
+        version = data_versions(engine, ("admin_area",)).versions["admin_area"]
+        key = (engine.url.render_as_string(hide_password=True), level, within, version)
+        if key not in _DISSOLVED:
+            with engine.connect() as conn:
+                body = conn.execute(DISSOLVED_SQL, {"level": level, "parent": within,
+                                                    "metric": METRIC_SRID}).scalar_one()
+            if len(_DISSOLVED) > 16:
+                _DISSOLVED.clear()
+            _DISSOLVED[key] = body
+        return _DISSOLVED[key]
     with engine.connect() as conn:
         return conn.execute(AREAS_SQL, {"level": level, "parent": within}).scalar_one()
 

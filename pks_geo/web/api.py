@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from pks_geo.analysis.areas import AREA_LEVELS, areas_geojson
+from pks_geo.analysis.areas import AREA_LEVELS, OUTLINES, areas_geojson
 from pks_geo.analysis.meta import filter_options
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.web.context import engine, json_error
@@ -26,7 +26,10 @@ def areas():  # type: ignore[no-untyped-def]
         within = normalize_kode(within)
         if within is None:
             return json_error(400, "within", "within must be a Kemendagri code like 74.05")
-    body = areas_geojson(engine(), level, within)
+    outline = request.args.get("outline", "source")
+    if outline not in OUTLINES:
+        return json_error(400, "outline", f"outline must be one of {', '.join(OUTLINES)}, got {outline!r}")
+    body = areas_geojson(engine(), level, within, outline)
     return Response(body, mimetype=GEOJSON_MIMETYPE)
 
 

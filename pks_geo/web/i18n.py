@@ -16,6 +16,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                   "en": "pks-geo — Social Conflict Risk Map"},
     "region": {"id": "Kabupaten Konawe Selatan", "en": "Konawe Selatan Regency"},
     "layer_kecamatan": {"id": "Batas kecamatan", "en": "Kecamatan boundaries"},
+    "layer_kecamatan_source": {"id": "Batas kecamatan (data sumber)",
+                               "en": "Kecamatan boundaries (source data)"},
     "layer_desa": {"id": "Batas desa/kelurahan", "en": "Desa/kelurahan boundaries"},
     "layer_basemap": {"id": "Peta dasar", "en": "Basemap"},
     "loading": {"id": "Memuat data…", "en": "Loading data…"},

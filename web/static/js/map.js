@@ -277,6 +277,15 @@
     document.body.dataset.desaOutline = String(desa.features.length);
   }
 
+  // The kecamatan boundaries as their source draws them, on demand.
+  const kecamatanSource = L.featureGroup();
+  async function drawKecamatanSource() {
+    if (!map.hasLayer(kecamatanSource) || kecamatanSource.getLayers().length) return;
+    const kec = await getJSON("/api/v1/areas?level=kecamatan");
+    kecamatanSource.addLayer(boundaryLayer(kec, { color: "#b35806", weight: 1.5, dashArray: "4 4", fill: false }));
+    document.body.dataset.kecamatanSource = String(kec.features.length);
+  }
+
   const overlays = {};
   function replaceOverlay(key, layer, label, visibleByDefault) {
     const old = overlays[key];
@@ -390,18 +399,23 @@
     document.getElementById("pks-share").addEventListener("click", share);
     try {
       const empty = { type: "FeatureCollection", features: [] };
-      const kec = useTiles("kecamatan") ? empty : await getJSON("/api/v1/areas?level=kecamatan");
+      // kecamatan drawn as the union of their desa, so the outline never cuts through a desa;
+      // the source boundary (a coarser dataset) stays available as its own layer
+      const kec = useTiles("kecamatan") ? empty : await getJSON("/api/v1/areas?level=kecamatan&outline=desa");
       const kecLayer = boundaryLayer(kec, { color: "#1f3b57", weight: 2, fill: false });
       layers.addOverlay(kecLayer, t.layer_kecamatan);
       if (!useTiles("desa")) layers.addOverlay(desaOutline, t.layer_desa);
+      if (!useTiles("kecamatan")) layers.addOverlay(kecamatanSource, t.layer_kecamatan_source);
       layers.addOverlay(tpsGroup, t.layer_tps);
       map.on("overlayadd", (ev) => {
         if (ev.layer === tpsGroup) drawTps(readForm());
         if (ev.layer === desaOutline) drawDesaOutline();
+        if (ev.layer === kecamatanSource) drawKecamatanSource();
       });
       kecLayer.addTo(map);
       tagElements(kecLayer);
-      Object.assign(SHOWABLE, { kecamatan: kecLayer, desa: desaOutline, tps: tpsGroup });
+      Object.assign(SHOWABLE, { kecamatan: kecLayer, desa: desaOutline, tps: tpsGroup,
+        kecamatan_sumber: kecamatanSource });
       document.body.dataset.kecamatan = String(kec.features.length);
       if (!kec.features.length && !useTiles("kecamatan") && !useTiles("desa")) {
         statusEl.textContent = t.no_boundaries;

@@ -27,6 +27,7 @@ class CollectionSpec:
     min_role: str
     from_sql: str
     id_sql: str
+    """Also the order of the features: keyset paging (``after``) continues after an id."""
     id_type: str
     """``text`` or ``bigint``: how ``/items/{fid}`` is compared."""
     geom_column: str
@@ -34,7 +35,6 @@ class CollectionSpec:
     geom_sql: str
     """What is written as the feature's geometry (e.g. re-wound to RFC 7946)."""
     properties: tuple[tuple[str, str], ...]
-    order_sql: str
     datetime_sql: str | None = None
     filters: dict[str, str] = field(default_factory=dict)
     """Extra query parameters: name -> column compared for equality."""
@@ -59,7 +59,6 @@ COLLECTIONS: dict[str, CollectionSpec] = {
         properties=(("kode", "a.kode"), ("nama", "a.nama"), ("level", "a.level"),
                     ("parent_kode", "a.parent_kode"), ("jenis", "a.jenis"),
                     ("area_km2", "round(a.area_km2::numeric, 3)")),
-        order_sql="a.kode",
         filters={"level": "a.level", "parent_kode": "a.parent_kode"},
     ),
     "incidents": CollectionSpec(
@@ -82,7 +81,6 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     ("desa_kode", "i.desa_kode"), ("kecamatan_kode", "i.kecamatan_kode"),
                     ("counted", "i.counted"), ("election_code", "i.election_code"),
                     ("stage", "i.stage"), ("status", "i.status")),
-        order_sql="i.id",
         datetime_sql="i.event_date",
         filters={"kategori": "i.kategori", "kecamatan_kode": "i.kecamatan_kode",
                  "desa_kode": "i.desa_kode", "election_code": "i.election_code", "stage": "i.stage"},
@@ -101,7 +99,6 @@ COLLECTIONS: dict[str, CollectionSpec] = {
                     ("kecamatan_kode", "p.kecamatan_kode"), ("dpt", "p.dpt"),
                     ("location_precision", "p.location_precision"), ("alamat", "p.alamat"),
                     ("kategori_kerawanan", "p.kategori_kerawanan"), ("voting_day", "e.voting_day")),
-        order_sql="p.id",
         datetime_sql="e.voting_day",
         filters={"election_code": "p.election_code", "kecamatan_kode": "p.kecamatan_kode",
                  "desa_kode": "p.desa_kode"},
@@ -111,7 +108,11 @@ COLLECTIONS: dict[str, CollectionSpec] = {
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """Validated items parameters (see :mod:`pks_geo.web.ogc` for parsing)."""
+    """Validated items parameters (see :mod:`pks_geo.web.ogc` for parsing).
+
+    ``after`` is the keyset cursor of a ``next`` link: the id of the last feature of the
+    previous page. Pages then start with an index range scan, however deep, where ``offset``
+    (still accepted) makes PostgreSQL step over every skipped row."""
 
     limit: int
     offset: int = 0
@@ -119,6 +120,23 @@ class ItemQuery:
     date_from: date | None = None
     date_to: date | None = None
     equals: dict[str, str] = field(default_factory=dict)
+    after: str | None = None
+
+
+COUNT_CAP = 100_000
+"""numberMatched is counted exactly up to this many features and left out above it, as OGC API
+– Features allows: a count of a million rows would cost more than the page itself."""
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """One page: the features' JSON texts, the count (None above :data:`COUNT_CAP`), whether
+    more follow, and the keyset cursor of the next page."""
+
+    features: list[str]
+    matched: int | None
+    more: bool
+    next_after: str | None
 
 
 def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]:
@@ -138,15 +156,36 @@ def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]
     return " AND ".join(parts), params
 
 
-def items(conn: Connection, spec: CollectionSpec, query: ItemQuery) -> tuple[int, list[str]]:
-    """(numberMatched, feature JSON texts of the page)."""
+def _after_value(spec: CollectionSpec, after: str) -> Any:
+    if spec.id_type == "bigint":
+        if not after.lstrip("-").isdigit() or len(after) > 19:
+            raise ValueError("after must be a feature id of this collection")
+        return int(after)
+    return after
+
+
+def items(conn: Connection, spec: CollectionSpec, query: ItemQuery) -> ItemsPage:
+    """One page of features: ids first (keyset after ``query.after``, else OFFSET), then the
+    JSON of those ids only, so a deep page serialises no row it skips."""
     where, params = _where(spec, query)
-    matched = conn.execute(text(f"SELECT count(*) FROM {spec.from_sql} WHERE {where}"), params).scalar_one()
-    rows = conn.execute(text(
-        f"SELECT {spec.feature_sql()} FROM {spec.from_sql} WHERE {where} "
-        f"ORDER BY {spec.order_sql} LIMIT :limit OFFSET :offset"),
-        {**params, "limit": query.limit, "offset": query.offset}).scalars().all()
-    return int(matched), list(rows)
+    counted = conn.execute(text(
+        f"SELECT count(*) FROM (SELECT 1 FROM {spec.from_sql} WHERE {where} LIMIT :cap) c"),
+        {**params, "cap": COUNT_CAP + 1}).scalar_one()
+    matched = int(counted) if counted <= COUNT_CAP else None
+    keyset = ""
+    page_params = {**params, "limit": query.limit + 1, "offset": query.offset}
+    if query.after is not None:
+        keyset = f" AND {spec.id_sql} > :after"
+        page_params["after"] = _after_value(spec, query.after)
+    rows = conn.execute(text(f"""
+        WITH page AS (SELECT {spec.id_sql} AS pid FROM {spec.from_sql} WHERE {where}{keyset}
+                      ORDER BY {spec.id_sql} LIMIT :limit OFFSET :offset)
+        SELECT {spec.id_sql}::text, {spec.feature_sql()} FROM {spec.from_sql}
+        WHERE {spec.id_sql} IN (SELECT pid FROM page) ORDER BY {spec.id_sql}
+    """), page_params).all()  # every fragment is a constant of this module; values are bound
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    return ItemsPage([row[1] for row in rows], matched, more, rows[-1][0] if more else None)
 
 
 def item(conn: Connection, spec: CollectionSpec, fid: str) -> str | None:

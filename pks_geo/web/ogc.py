@@ -190,8 +190,11 @@ def _item_query(spec: CollectionSpec) -> ItemQuery:
     offset = parse_int("offset", 0, 0)
     date_from, date_to = parse_datetime()
     equals = {name: request.args[name] for name in spec.filters if name in request.args}
+    after = request.args.get("after") or None
+    if after is not None and (len(after) > 64 or "\x00" in after):
+        raise OgcError(400, "InvalidParameterValue", "after must be a feature id of this collection", "after")
     return ItemQuery(limit=limit, offset=offset, bbox=parse_bbox(), date_from=date_from,
-                     date_to=date_to, equals=equals)
+                     date_to=date_to, equals=equals, after=after)
 
 
 def _page_url(spec: CollectionSpec, **changes: Any) -> str:
@@ -210,7 +213,11 @@ def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
         return denied
     query = _item_query(spec)
     with engine().connect() as conn:
-        matched, features = items(conn, spec, query)
+        try:
+            page = items(conn, spec, query)
+        except ValueError as exc:  # an after cursor that is no id of this collection
+            raise OgcError(400, "InvalidParameterValue", str(exc), "after") from None
+    features = page.features
     mimetype = JSON if request.args.get("f") == "json" else GEOJSON
     links = [
         _link(_page_url(spec), "self", mimetype, "this page"),
@@ -218,16 +225,16 @@ def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
               JSON if mimetype == GEOJSON else GEOJSON, "this page in the other JSON media type"),
         _link(_url("ogc.collection", collection_id=spec.id), "collection", JSON, spec.title[_lang()]),
     ]
-    if query.offset + len(features) < matched:
-        links.append(_link(_page_url(spec, offset=query.offset + query.limit, limit=query.limit),
+    if page.more:  # the next page continues after this page's last id (keyset), at any depth
+        links.append(_link(_page_url(spec, after=page.next_after, offset=None, limit=query.limit),
                            "next", mimetype, "next page"))
-    if query.offset > 0:
+    if query.offset > 0 and query.after is None:
         links.append(_link(_page_url(spec, offset=max(query.offset - query.limit, 0), limit=query.limit),
                            "prev", mimetype, "previous page"))
-    document = {
+    document: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [orjson.Fragment(feature) for feature in features],
-        "numberMatched": matched,
+        **({"numberMatched": page.matched} if page.matched is not None else {}),
         "numberReturned": len(features),
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,

@@ -34,6 +34,8 @@ def openapi_document(base_url: str, collections: list[CollectionSpec], max_limit
         "limit": _param("limit", "features per page", {"type": "integer", "minimum": 1,
                                                        "maximum": max_limit, "default": default_limit}),
         "offset": _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+        "after": _param("after", "keyset cursor: the id of the last feature of the previous page "
+                                 "(what the next link carries; flat cost at any depth)", {"type": "string"}),
         "bbox": _param("bbox", "minx,miny,maxx,maxy in CRS84", {"type": "array", "minItems": 4,
                                                                 "maxItems": 6, "items": {"type": "number"}},
                        style="form", explode=False),

@@ -13,7 +13,7 @@ from flask import request
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COMMON_PARAMETERS = ("f", "lang")
-ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "bbox", "bbox-crs", "datetime", "crs")
+ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs")
 
 
 class OgcError(Exception):
@@ -36,6 +36,9 @@ def check_parameters(allowed: tuple[str, ...]) -> None:
         raise OgcError(400, "InvalidParameterValue", f"f must be json or geojson, got {fmt!r}", "f")
 
 
+MAX_INT = 2**63 - 1
+
+
 def parse_int(name: str, default: int, minimum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -47,6 +50,8 @@ def parse_int(name: str, default: int, minimum: int) -> int:
                        name) from None
     if value < minimum:
         raise OgcError(400, "InvalidParameterValue", f"{name} must be at least {minimum}", name)
+    if value > MAX_INT:  # PostgreSQL's bigint: a larger number would fail in the query
+        raise OgcError(400, "InvalidParameterValue", f"{name} must be at most {MAX_INT}", name)
     return value
 
 

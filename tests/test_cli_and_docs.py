@@ -16,7 +16,9 @@ README = (PROJECT_ROOT / "README.md").read_text()
 
 def _command_paths(group: click.Group, prefix: str = "pks-geo") -> list[str]:
     paths = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, path))
@@ -64,3 +66,27 @@ def test_demo_sets_up_an_empty_database(empty_engine: Engine) -> None:
     assert check.exit_code == 0 and "matches the manifest" in check.output
     status = CliRunner().invoke(main, ["db", "status"], env={"PKS_GEO_DATABASE_URL": url})
     assert status.exit_code == 0 and "schema revision: " in status.output
+
+
+def test_lazy_command_table_matches_the_commands() -> None:
+    """``pks-geo --help`` lists COMMANDS without importing them: their help must stay each command's own."""
+    from pks_geo.cli import COMMANDS
+
+    ctx = click.Context(main)
+    for name, (_, short_help) in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert command.get_short_help_str(limit=500) == short_help, name
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """The statistics, map and web stacks load only in the commands that use them (issue 21)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pks_geo.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('geopandas', 'esda', 'libpysal', 'matplotlib', 'numba', 'flask', 'pandas', 'scipy')\n"
+            "print('LOADED', sorted(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Commands:" in out and "boundaries" in out and "LOADED []" in out

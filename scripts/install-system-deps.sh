@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages pks-geo needs, only when they are missing:
-# PostgreSQL 15 + PostGIS 3 (database), Chromium (browser tests), Node.js/npm (front-end assets).
+# PostgreSQL 15 + PostGIS 3 (database), Chromium (browser tests), Node.js/npm (front-end assets),
+# GDAL's command-line tools (gdal-bin: the tests read the OGC API with ogrinfo/ogr2ogr as GIS staff do).
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [[ "${PKS_GEO_SKIP_BROWSER:-0}" != "1" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi
+command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 
 if ((${#need[@]})); then

@@ -182,7 +182,8 @@ def test_tile_bounds_match_postgis(world: World) -> None:
 
 def test_incident_tiles_are_for_analysts_only(client, world: World) -> None:  # type: ignore[no-untyped-def]
     path = tile_path("incidents", KS_TILE)
-    assert client.get(path).status_code == 403  # anonymous visitors are viewers
+    anonymous = client.get(path)  # the API's rule: nobody logged in -> 401 with a challenge
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
     viewer = client.get(path, headers=world.headers["viewer"])
     assert viewer.status_code == 403 and viewer.get_json()["required_role"] == "analyst"
     assert client.get("/tiles/incidents.json", headers=world.headers["viewer"]).status_code == 403

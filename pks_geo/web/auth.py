@@ -1,7 +1,8 @@
 """Who is asking, and may they? Log-in page, session, Bearer tokens, CSRF and role checks.
 
-Every request is authenticated once, before its view runs: an ``Authorization: Bearer``
-token (any route, pages included) or else the signed session cookie set by ``/login``. The
+Every request is authenticated once, before its view runs: an API token sent as
+``Authorization: Bearer`` or as the password of HTTP Basic (:mod:`pks_geo.web.credentials`;
+any route, pages included) or else the signed session cookie set by ``/login``. The
 principal is re-read from the database on each request, so disabling a user or changing a
 role takes effect at once. Views ask through the helpers below and never look at headers:
 
@@ -40,6 +41,7 @@ from pks_geo.auth import Principal, check_role, role_at_least
 from pks_geo.auth.tokens import principal_for_token
 from pks_geo.auth.users import authenticate, principal_by_id
 from pks_geo.web.context import engine, settings
+from pks_geo.web.credentials import AUTH_HINT, add_challenge, is_browser_request, request_token
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
 
 bp = Blueprint("auth", __name__)
@@ -79,7 +81,7 @@ def has_role(minimum: str) -> bool:
 
 def is_api_request() -> bool:
     """JSON answers for the API and for clients that do not ask for HTML."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/tiles/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
@@ -136,10 +138,9 @@ def _language_urls() -> dict[str, str]:
 
 def unauthenticated_response():  # type: ignore[no-untyped-def]
     if is_api_request():
-        response = jsonify(error="authentication required: log in or send 'Authorization: Bearer <token>'")
+        response = jsonify(error=AUTH_HINT)
         response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo"'
-        return response
+        return add_challenge(response)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -157,8 +158,7 @@ def forbidden_response(minimum: str):  # type: ignore[no-untyped-def]
 def _invalid_token_response():  # type: ignore[no-untyped-def]
     response = jsonify(error="invalid, revoked or disabled API token")
     response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo", error="invalid_token"'
-    return response
+    return add_challenge(response, "invalid_token")
 
 
 def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
@@ -172,26 +172,22 @@ def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
 
 # --- per-request authentication -----------------------------------------------------------
 
-def _bearer_token() -> str | None:
-    """The token of an ``Authorization: Bearer`` header; other schemes (e.g. a proxy's Basic
-    auth) are left alone."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
-
-
 def _authenticate():  # type: ignore[no-untyped-def]
     """before_request: identify the requester, gate anonymous access, check CSRF."""
     g.pks_user = None
     if request.endpoint in NO_AUTH_ENDPOINTS:
         return None
     db = current_app.extensions.get("pks_geo.engine")  # None: no database configured
-    token = _bearer_token()
-    if token is not None:
-        principal = principal_for_token(db, token) if db is not None else None
+    credential = request_token()  # Bearer, or HTTP Basic with a token as password (QGIS)
+    if credential is not None:
+        principal = principal_for_token(db, credential.token) if db is not None else None
+        if principal is not None and credential.username is not None \
+                and credential.username.casefold() != principal.username.casefold():
+            principal = None  # a token works only with its owner's name
         if principal is None:
             return _invalid_token_response()
         g.pks_user = principal
+        g.pks_basic = credential.username is not None
     elif "user_id" in session and db is not None:
         g.pks_user = principal_by_id(db, session["user_id"])
         if g.pks_user is None:  # disabled or deleted since logging in
@@ -206,8 +202,8 @@ def _check_csrf() -> None:
     if request.method not in UNSAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     user = current_user()
-    if user is not None and user.via == "token":
-        return
+    if user is not None and user.via == "token" and not (g.get("pks_basic") and is_browser_request()):
+        return  # a browser may replay remembered Basic credentials cross-site: those keep CSRF
     if user is None and request.path.startswith("/api/"):
         return
     csrf.protect()

@@ -24,6 +24,7 @@ from flask import Blueprint, Response, request, url_for
 from pks_geo.analysis.features import COLLECTIONS, CollectionSpec, ItemQuery, extent, item, items
 from pks_geo.web.auth import current_role, current_user, has_role
 from pks_geo.web.context import engine, settings
+from pks_geo.web.credentials import AUTH_HINT, add_challenge
 from pks_geo.web.i18n import current_language
 from pks_geo.web.ogc_params import (
     COMMON_PARAMETERS,
@@ -93,10 +94,7 @@ def _denied(spec: CollectionSpec) -> Response | None:
     if has_role(spec.min_role):
         return None
     if current_user() is None:  # as require_role: anonymous visitors are asked to log in
-        response = _ogc_error(OgcError(401, "Unauthorized", "authentication required: log in or send "
-                                                            "'Authorization: Bearer <token>'"))
-        response.headers["WWW-Authenticate"] = 'Bearer realm="pks-geo"'
-        return response
+        return add_challenge(_ogc_error(OgcError(401, "Unauthorized", AUTH_HINT)))
     return _ogc_error(OgcError(403, "Forbidden", f"collection {spec.id!r} needs the role "
                                                  f"{spec.min_role!r} or higher; you are {current_role()!r}"))
 

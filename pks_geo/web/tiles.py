@@ -3,8 +3,8 @@
 The tiles themselves come from :mod:`pks_geo.analysis.tiles`; this blueprint adds what HTTP
 needs around them:
 
-- roles: the ``incidents`` layer is for analysts and above (401 without a login when
-  anonymous visitors may not see it, else 403);
+- roles: the ``incidents`` layer is for analysts and above (401 with ``WWW-Authenticate``
+  when nobody is logged in, as on the API; 403 for a logged-in user whose role is too low);
 - ``400`` naming the parameter for a bad ``z``/``x``/``y`` or filter, ``404`` for an unknown layer;
 - an ETag derived from the data versions of the tables the tile depends on plus the
   request, so revalidating an unchanged tile costs one indexed read and answers ``304``;
@@ -35,6 +35,7 @@ from pks_geo.analysis.version_watch import current_versions, watcher_for
 from pks_geo.analysis.versions import DataVersions, data_versions
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.credentials import AUTH_HINT, add_challenge
 from pks_geo.web.response_cache import ResponseCache
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -58,10 +59,10 @@ def _denied(spec: TileLayer) -> Response | None:
     """JSON 401/403 when the requester may not see ``spec`` (tiles are fetched by scripts)."""
     if has_role(spec.min_role):
         return None
-    if current_user() is None and anonymous_role() is None:
-        response = jsonify(error="authentication required: log in or send 'Authorization: Bearer <token>'")
+    if current_user() is None:  # the API's rule: nobody logged in -> 401 with a challenge
+        response = jsonify(error=AUTH_HINT)
         response.status_code = 401
-        return response
+        return add_challenge(response)
     response = jsonify(error=f"tile layer {spec.name} needs the role {spec.min_role!r} or higher",
                        required_role=spec.min_role)
     response.status_code = 403

@@ -87,7 +87,11 @@ def test_bad_manual_breaks_show_an_error_naming_the_problem(page, server: str) -
     page.goto(server + "/?scheme=manual&breaks=5,1")
     page.wait_for_selector("body[data-ready='error']", timeout=30000)
     assert page.locator("#pks-error").is_visible()
-    assert "breaks" in page.locator("#pks-error").inner_text()
+    message = page.locator("#pks-error").inner_text()
+    assert "Batas kelas" in message and "breaks" not in message  # the field's label, in Indonesian
+    page.goto(server + "/?scheme=manual&breaks=5,1&lang=en")
+    page.wait_for_selector("body[data-ready='error']", timeout=30000)
+    assert "breaks" in page.locator("#pks-error").inner_text()  # English pages keep the API's words
 
 
 def test_english_switch_translates_the_panel_and_legend(page, server: str) -> None:

@@ -80,6 +80,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "layer_incidents": {"id": "Titik insiden", "en": "Incident points"},
     "layer_tps": {"id": "TPS", "en": "Polling stations (TPS)"},
     "bad_filter": {"id": "Filter tidak valid", "en": "Invalid filter"},
+    "bad_filter_field": {
+        "id": "Filter tidak valid: isian \u201c{field}\u201d tidak dapat dipakai. Periksa nilainya.",
+        "en": "Invalid filter: the field \u201c{field}\u201d cannot be used. Check its value."},
     "layer_hotspots": {"id": "Titik panas (Gi*)", "en": "Hot spots (Gi*)"},
     "layer_clusters": {"id": "Klaster insiden (DBSCAN)", "en": "Incident clusters (DBSCAN)"},
     "layer_heat": {"id": "Permukaan kepadatan (KDE)", "en": "Density surface (KDE)"},

@@ -101,6 +101,16 @@
   }
   let viewReady = false;
 
+  // The API explains a refused parameter in English; the page names the field by its label in
+  // the page's language and keeps the server's words for English pages only.
+  function errorText(err) {
+    const field = err.parameter && form.elements[err.parameter];
+    const label = field && (field.closest("label") || {}).firstChild;
+    const name = label && label.nodeType === Node.TEXT_NODE ? label.textContent.trim() : err.parameter;
+    if (cfg.lang === "en" || !name) return `${t.bad_filter}: ${err.message}`;
+    return t.bad_filter_field.replace("{field}", name);
+  }
+
   async function getJSON(url) {
     const response = await fetch(url, { credentials: "same-origin",
       headers: { Accept: "application/json" } });
@@ -318,7 +328,7 @@
       performance.mark("pks-ready");  // bench/bench_page.py reads this
     } catch (err) {
       errorEl.hidden = false;
-      errorEl.textContent = `${t.bad_filter}: ${err.message}`;
+      errorEl.textContent = errorText(err);
       statusEl.textContent = t.load_failed;
       document.body.dataset.ready = "error";
     }

@@ -82,7 +82,8 @@ def test_items_page_through_every_feature_once(client, ds: Dataset) -> None:  # 
         assert response.mimetype == "application/geo+json"
         page = _json(response)
         assert page["type"] == "FeatureCollection" and page["numberMatched"] == total
-        assert page["numberReturned"] == len(page["features"]) <= 100
+        # the first page has the limit asked for; next links ask for 1,000 (GDAL 3.6 pages by 10)
+        assert page["numberReturned"] == len(page["features"]) <= (100 if pages == 0 else 1000)
         rels = _rels(page)
         assert rels["self"]["type"] == "application/geo+json"
         assert rels["alternate"]["type"] == "application/json"
@@ -91,7 +92,7 @@ def test_items_page_through_every_feature_once(client, ds: Dataset) -> None:  # 
         seen.extend(f["id"] for f in page["features"])
         url = rels["next"]["href"].replace("http://localhost", "") if "next" in rels else None
         pages += 1
-    assert pages == 4 and len(seen) == total == len(set(seen)) and seen == sorted(seen)
+    assert pages == 2 and len(seen) == total == len(set(seen)) and seen == sorted(seen)
 
 
 def test_keyset_walk_with_filters_returns_every_incident_once_and_offsets_still_work(

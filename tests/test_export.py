@@ -185,6 +185,23 @@ def test_gpx_waypoints_and_patrol_routes(world, tmp_path) -> None:
     assert len(routes) == len(sectors)
     # each route: the post, its TPS in order, the post again (routes return to the post)
     assert len(points) == sum(f["properties"]["n_tps"] + 2 for f in sectors)
+    # a handheld lists routes by name: the name carries length and time (issue 19)
+    expected = {f"{p['sector']} · {p['road_km_est']:.1f} km · {p['minutes_est']} menit".replace(".", ",")
+                for p in (f["properties"] for f in sectors)}
+    assert set(routes["name"]) == expected
+
+
+def test_kml_flags_are_numbers_not_text(world, tmp_path) -> None:
+    """LIBKML has no boolean type: flags are written as 0/1 integers, which GDAL reads back cleanly."""
+    import warnings
+
+    path = tmp_path / "plan.kml"
+    path.write_bytes(_get(world, "/api/v1/export/patrol-plan.kml", "viewer").data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a GDAL warning on reading fails the test
+        sectors = pyogrio.read_dataframe(path, layer="sectors")
+    assert set(sectors["closed"]) == {1}
+    assert str(sectors["closed"].dtype).startswith("int")
 
 
 def _csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:

@@ -100,9 +100,18 @@ STOP_FIELDS = [("feature_type", "str"), ("label", "str"), ("kind", "str"), ("sec
                ("leg_m", "float"), ("cumulative_m", "float")]
 
 
-def _post_row(sector: Any, fid: int, label: str, order: int, leg: float, cumulative: float) -> tuple:
+def route_name(sector: Any, lang: str) -> str:
+    """The route's name as a GPS unit lists it: sector, length and time (GPX has no other place
+    a handheld shows for a route's length and duration)."""
+    minutes = "menit" if lang == "id" else "min"
+    km = f"{sector.road_km_est:.1f}".replace(".", "," if lang == "id" else ".")
+    return f"{sector.id} · {km} km · {round(sector.minutes_est)} {minutes}"
+
+
+def _post_row(sector: Any, fid: int, label: str, order: int, leg: float, cumulative: float,
+              name: str) -> tuple:
     """The post as a stop of the roster: where the route starts (order 0) and ends."""
-    return ("stop", label, "post", sector.id, sector.polsek, fid, sector.id, order, None, None, None, None,
+    return ("stop", label, "post", sector.id, sector.polsek, fid, name, order, None, None, None, None,
             None, None, None, None, None, leg, cumulative, _point(sector.start_lon, sector.start_lat))
 
 
@@ -119,16 +128,17 @@ def build_patrol(ctx: ExportContext) -> DatasetExport:
         values = [summary[name] for name, _ in SECTOR_FIELDS[1:]]
         sectors.append(("sector", *values, _geojson(sector.polygon)))
         routes.append(("route", *values, _geojson(sector.route)))
-        stops.append(_post_row(sector, fid, sector.start_name, 0, 0.0, 0.0))
+        name = route_name(sector, ctx.lang)
+        stops.append(_post_row(sector, fid, sector.start_name, 0, 0.0, 0.0, name))
         for s in sector.stops:
             label = f"{s.order}. TPS {s.no_tps:03d} {s.desa_nama or ''}".strip()
-            stops.append(("stop", label, "tps", sector.id, sector.polsek, fid, sector.id, s.order,
+            stops.append(("stop", label, "tps", sector.id, sector.polsek, fid, name, s.order,
                           s.kode_tps, s.no_tps, s.desa_nama, s.kecamatan_nama, s.category, s.category_source,
                           s.score, s.dpt, s.location_approx, s.leg_m, s.cumulative_m, _point(s.lon, s.lat)))
         if sector.closed and sector.stops:
             back = round(sector.length_m - sector.stops[-1].cumulative_m, 1)
             stops.append(_post_row(sector, fid, f"{sector.start_name} (kembali)", len(sector.stops) + 1,
-                                   back, round(sector.length_m, 1)))
+                                   back, round(sector.length_m, 1), name))
     layers = [Layer("sectors", "Polygon", SECTOR_FIELDS, _once(sectors), label_field="sector"),
               Layer("routes", "LineString", SECTOR_FIELDS, _once(routes), label_field="sector"),
               Layer("stops", "Point", STOP_FIELDS, _once(stops), label_field="label")]

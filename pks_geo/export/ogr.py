@@ -31,8 +31,8 @@ def _arrow_type(kind: str, fmt: str) -> pa.DataType:
         return pa.int64()
     if kind == "float":
         return pa.float64()
-    if kind == "bool":
-        return pa.bool_()
+    if kind == "bool":  # LIBKML has no boolean field type: GDAL would write "true" as text and warn
+        return pa.int32() if fmt == "kml" else pa.bool_()
     if kind == "date" and fmt == "gpkg":
         return pa.date32()
     return pa.string()
@@ -46,6 +46,8 @@ def _values(values: list[Any], kind: str, arrow_type: pa.DataType) -> pa.Array:
         values = [None if v is None else v.isoformat() for v in values]
     elif arrow_type == pa.string():
         values = [None if v is None else str(v) for v in values]
+    elif kind == "bool" and arrow_type == pa.int32():
+        values = [None if v is None else int(bool(v)) for v in values]
     return pa.array(values, type=arrow_type)
 
 

@@ -89,7 +89,7 @@ def read_acled(path: Path, taxonomy: Taxonomy | None = None) -> Table:
     grid = read_grid(path)
     require_columns(path, grid.columns, *((name,) for name in REQUIRED))
     mapper = AcledMapper(grid.columns, taxonomy or load_taxonomy())
-    table = Table(path, grid.columns, issues=grid.issues, labels=dict(LABELS),
+    table = Table(path, grid.columns, issues=grid.issues, warnings=list(grid.warnings), labels=dict(LABELS),
                   encoding=grid.encoding, delimiter=grid.delimiter, size_hint=grid.size_hint)
     rows = _mapped(grid.lines, mapper, table)
     table.rows = rows if grid.size_hint is not None else list(rows)

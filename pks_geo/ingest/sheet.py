@@ -60,18 +60,47 @@ def header_name(value: object) -> str:
     return _HEADER_CLEAN.sub("_", str(value or "").strip().lstrip("\ufeff")).lower().strip("_")
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
-    if b"\x00" in raw[:8192]:
-        raise ImportError_(f"{path}: not a text file (binary content); save it as CSV or XLSX")
-    for encoding in ("utf-8-sig", "cp1252"):
+MAX_COLUMNS = 500
+"""More columns than any real sheet has (ACLED has 31): a wider header is refused at once
+instead of making every row cost seconds."""
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str, list[Issue]]:
+    """The text, its encoding and what the user should know about it.
+
+    UTF-16 (what Excel's "Unicode text" writes) is read by its byte-order mark. A file that is
+    not valid UTF-8 is read as Windows-1252 (older Indonesian Excel) only when nothing in it
+    looks like UTF-8, and the report says so; a file mixing UTF-8 with invalid bytes is refused
+    with the line of the first bad byte, since guessing would silently change names."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ImportError_(f"{path}: text is neither UTF-8 nor Windows-1252")
+            return raw.decode("utf-16"), "utf-16", []
+        except UnicodeDecodeError as exc:
+            raise ImportError_(f"{path}: broken UTF-16 text near byte {exc.start}; "
+                               "save it again as CSV UTF-8") from exc
+    if b"\x00" in raw[:8192]:
+        if raw[:8192].count(b"\x00") * 3 > len(raw[:8192]):  # every other byte NUL: UTF-16 without a BOM
+            raise ImportError_(f"{path}: looks like UTF-16 text without a byte-order mark; "
+                               "save it as CSV UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')")
+        raise ImportError_(f"{path}: not a text file (binary content); save it as CSV or XLSX")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(raw):
+            line = raw[:exc.start].count(b"\n") + 1
+            raise ImportError_(f"{path}, line {line}: invalid UTF-8 (byte 0x{raw[exc.start]:02x}) in a file "
+                               "that is otherwise UTF-8; fix that character or save the file again as "
+                               "CSV UTF-8") from exc
+    note = Issue(None, None, "the file is not UTF-8; it was read as Windows-1252 (older Excel): check "
+                             "that names with special characters came out right")
+    return raw.decode("cp1252", errors="replace"), "cp1252", [note]
 
 
 def _check_header(path: Path, columns: list[str]) -> None:
+    if len(columns) > MAX_COLUMNS:
+        raise ImportError_(f"{path}: {len(columns):,} columns; a sheet may have at most {MAX_COLUMNS} "
+                           "(is the separator right, or is this the wrong file?)")
     named = [c for c in columns if c]
     if not named:
         raise ImportError_(f"{path}: no header row")
@@ -95,6 +124,7 @@ class Grid:
     encoding: str | None = None
     delimiter: str | None = None
     size_hint: int | None = None
+    warnings: list[Issue] = field(default_factory=list)
 
     def table(self) -> Table:
         """Rows as ``{column: value}`` dicts (unnamed columns dropped), all read."""
@@ -104,8 +134,8 @@ class Grid:
         else:
             rows = [(n, {c: v for c, v in zip(columns, values, strict=False) if c})
                     for n, values in self.lines]
-        return Table(self.path, columns, rows, list(self.issues), encoding=self.encoding,
-                     delimiter=self.delimiter)
+        return Table(self.path, columns, rows, list(self.issues), list(self.warnings),
+                     encoding=self.encoding, delimiter=self.delimiter)
 
 
 def _csv_rows(path: Path, reader: Iterator[list[str]], width: int, issues: list[Issue],
@@ -140,7 +170,7 @@ def read_csv(path: Path) -> Grid:
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
-    text, encoding = _decode(path, raw)
+    text, encoding, notes = _decode(path, raw)
     first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     delimiter = max(DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -159,7 +189,7 @@ def read_csv(path: Path) -> Grid:
     except csv.Error as exc:
         raise ImportError_(f"{path}, line {reader.line_num}: unreadable CSV ({exc})") from exc
     grid = Grid(path, columns, encoding=encoding, delimiter=delimiter,
-                size_hint=max(raw.count(b"\n") - reader.line_num, 0))
+                size_hint=max(raw.count(b"\n") - reader.line_num, 0), warnings=notes)
     grid.lines = _csv_rows(path, reader, len(columns), grid.issues, lambda: reader.line_num)
     return grid
 
@@ -175,6 +205,9 @@ def read_xlsx(path: Path) -> Grid:
     try:
         grid: Grid | None = None
         for sheet in book.worksheets:
+            # Read-only mode trusts the sheet's stored <dimension>, which many tools leave stale:
+            # a workbook claiming A1:M2 would import one row of five, silently. Forget it.
+            sheet.reset_dimensions()
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells = [v.strip() if isinstance(v, str) else v for v in values]
                 if all(v is None or v == "" for v in cells):

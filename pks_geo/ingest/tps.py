@@ -219,6 +219,7 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
         report = ImportReport(source=f"{path} [TPS {election}, source {source}]", dry_run=dry_run,
                               read=len(table.rows) + len(table.issues))
         report.rejected.extend(table.issues)
+        report.warnings.extend(table.warnings)
         records = []
         for line, fields in tqdm(table.rows, desc="validating", unit="row", disable=not progress,
                                  leave=False):

@@ -59,6 +59,10 @@ class Settings:
     """Classification marking printed on briefing maps (``PKS_GEO_MARKING``; ``none`` for no marking)."""
     frame_ancestors: tuple[str, ...] = ("'self'",)
     """Who may put ``/embed/<id>`` in a frame (CSP ``frame-ancestors``); other pages: ``'self'`` only."""
+    cors_origins: tuple[str, ...] = ()
+    """Sites whose pages may read ``/api``, ``/ogc`` and ``/tiles`` (CORS); default none."""
+    trusted_proxies: int = 0
+    """How many reverse proxies in front set ``X-Forwarded-*`` (0: those headers are ignored)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -103,7 +107,10 @@ class Settings:
             kwargs["marking"] = validate_marking(marking)
         if (ancestors := get("FRAME_ANCESTORS")) is not None:
             kwargs["frame_ancestors"] = validate_frame_ancestors(ancestors)
+        if (origins := get("CORS_ORIGINS")) is not None:
+            kwargs["cors_origins"] = validate_cors_origins(origins)
         for name, attr, low, high in (("TILE_THRESHOLD", "tile_threshold", 0, 10_000_000),
+                                      ("TRUSTED_PROXIES", "trusted_proxies", 0, 10),
                                       ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536),
                                       ("RESPONSE_CACHE_MB", "response_cache_mb", 0, 65_536)):
             if (raw := get(name)) is not None:
@@ -139,6 +146,20 @@ def validate_frame_ancestors(value: str) -> tuple[str, ...]:
     if "'none'" in sources and len(sources) > 1:
         raise ConfigError("PKS_GEO_FRAME_ANCESTORS: 'none' cannot be combined with other sources")
     return sources
+
+
+def validate_cors_origins(value: str) -> tuple[str, ...]:
+    """Origins separated by spaces or commas: ``https://host[:port]`` (or ``http://``), or ``*``
+    for any site. An origin has no path: a browser sends scheme, host and port only."""
+    import re
+
+    origin = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+    origins = tuple(item for item in re.split(r"[\s,]+", value) if item)
+    for item in origins:
+        if item != "*" and not origin.match(item):
+            raise ConfigError(f"PKS_GEO_CORS_ORIGINS: {item!r} is not an origin; use "
+                              "https://host[:port] (no path), or * for any site")
+    return origins
 
 
 def validate_database_url(url: str) -> str:

@@ -13,6 +13,19 @@ from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.manifest import load_manifest
 
 
+def _log_requests() -> None:
+    """One access-log line per request on stderr (see :mod:`pks_geo.web.edge`)."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("pks_geo.access")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -31,6 +44,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from pks_geo.analysis.warmup import warm_up_in_background
 
     warm_up_in_background()  # JIT-compile the statistics while the first pages load
+    _log_requests()
     click.echo(f"pks-geo serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo")
 

@@ -43,6 +43,10 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     app.extensions["pks_geo.settings"] = settings
     app.extensions["pks_geo.engine"] = get_engine(url) if url else None
 
+    from pks_geo.web import edge  # proxy headers, CORS, compression, access log: first of all
+
+    edge.init_app(app, settings)
+
     from pks_geo.web import api, assets, health, pages
 
     app.register_blueprint(health.bp)

@@ -1,0 +1,150 @@
+"""What the app does at its edge, for every request: proxy headers, CORS, compression and
+one access-log line.
+
+- **Behind a reverse proxy** (``PKS_GEO_TRUSTED_PROXIES`` = the number of proxies in front,
+  default 0): werkzeug's ``ProxyFix`` takes scheme, host, port, prefix and client address from
+  that many ``X-Forwarded-*`` hops, so every absolute URL (OGC ``self``/``next`` links,
+  TileJSON tile URLs, redirects) says ``https://`` and the public host. With 0 the headers are
+  ignored: anyone could send them.
+- **CORS** (``PKS_GEO_CORS_ORIGINS``, default none): read-only requests (``GET``/``HEAD`` and
+  their preflight) to ``/api/``, ``/ogc`` and ``/tiles/`` from the listed origins get
+  ``Access-Control-Allow-Origin``, so a MapLibre/Leaflet map on another site of the office can
+  load tiles and data. No ``Allow-Credentials``: cookies never cross sites, so a foreign page
+  can read only what anonymous visitors may, or what it authorises with its own token header.
+- **Compression** (flask-compress: a well-kept library that handles ``Accept-Encoding``, ETag
+  suffixes and ``Vary``, and compresses streamed responses chunk by chunk instead of buffering
+  them): JSON, GeoJSON, MVT, OpenAPI, CSV, KML, GPX, JS and CSS. Not HTML: pages carry the CSRF
+  token beside reflected input, the BREACH pattern.
+- **Access log**: one line per request on the ``pks_geo.access`` logger (Combined Log Format
+  plus the time taken), written when the response is closed, so a streamed export is timed to
+  its last byte. Secrets in the query string (API and embed tokens) are replaced by ``***``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask, Response, g, request
+from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from pks_geo.auth.tokens import TOKEN_PREFIX
+from pks_geo.config import Settings
+
+access_log = logging.getLogger("pks_geo.access")
+
+CORS_PREFIXES = ("/api/", "/ogc", "/tiles/")
+CORS_METHODS = "GET, HEAD, OPTIONS"
+CORS_HEADERS = "Authorization, Accept, Accept-Language, If-None-Match, If-Modified-Since"
+CORS_EXPOSE = "ETag, Last-Modified, Content-Crs, Link, X-Classification, Content-Disposition"
+SECRET_PARAMETERS = frozenset({"token", "access_token", "api_key", "key", "password"})
+COMPRESSED_TYPES = [
+    "application/json", "application/geo+json", "application/vnd.mapbox-vector-tile",
+    "application/vnd.oai.openapi+json", "text/csv", "application/vnd.google-earth.kml+xml",
+    "application/gpx+xml", "application/javascript", "text/javascript", "text/css",
+    "image/svg+xml",
+]
+
+
+def _cors_origin(settings: Settings) -> str | None:
+    """The value of ``Access-Control-Allow-Origin`` for this request, or ``None``."""
+    origin = request.headers.get("Origin")
+    if not origin or not settings.cors_origins or not request.path.startswith(CORS_PREFIXES):
+        return None
+    if "*" in settings.cors_origins:
+        return "*"
+    return origin if origin in settings.cors_origins else None
+
+
+def _preflight(settings: Settings) -> Response | None:
+    """Answer a CORS preflight before authentication (a preflight carries no credentials)."""
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    if not request.path.startswith(CORS_PREFIXES):
+        return None
+    response = Response(status=204)
+    response.vary.add("Origin")
+    origin = _cors_origin(settings)
+    if origin is not None and request.headers["Access-Control-Request-Method"] in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _add_cors(settings: Settings, response: Response) -> Response:
+    if not request.path.startswith(CORS_PREFIXES) or not settings.cors_origins:
+        return response
+    response.vary.add("Origin")
+    origin = _cors_origin(settings)
+    if origin is not None and request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE
+    return response
+
+
+def loggable_path() -> str:
+    """The request path with its query, secret values replaced by ``***``."""
+    query = request.query_string.decode("latin-1")
+    if not query:
+        return request.path
+    pairs = [(name, "***" if name.lower() in SECRET_PARAMETERS or TOKEN_PREFIX in value else value)
+             for name, value in parse_qsl(query, keep_blank_values=True)]
+    return request.path + "?" + urlencode(pairs, safe=",:/.*")
+
+
+def _request_part(user: str) -> str:
+    """Combined Log Format up to the request line (as Apache and nginx write it)."""
+    stamp = datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    protocol = request.environ.get("SERVER_PROTOCOL", "HTTP/1.1")
+    return (f'{request.remote_addr or "-"} - {user} [{stamp}] '
+            f'"{request.method} {loggable_path()} {protocol}"')
+
+
+def _client_part() -> str:
+    agent = request.headers.get("User-Agent", "-").replace('"', "'")
+    referer = request.headers.get("Referer", "-").replace('"', "'")
+    return f'"{referer}" "{agent}"'
+
+
+def _start_timer() -> None:
+    g.pks_started = time.perf_counter()
+
+
+def _schedule_log(response: Response) -> Response:
+    """Note the request now (its context is gone at close); write the line when the response
+    is closed, with the status, the bytes sent (``-`` when streamed) and the time to the end."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
+    started = g.get("pks_started", time.perf_counter())
+    user_obj = g.get("pks_user")
+    user = user_obj.username.replace(" ", "_") if user_obj is not None else "-"
+    head, tail = _request_part(user), _client_part()
+
+    def write() -> None:
+        size = "-" if response.is_streamed or response.content_length is None else response.content_length
+        access_log.info("%s %d %s %s %.1fms", head, response.status_code, size, tail,
+                        (time.perf_counter() - started) * 1000)
+
+    response.call_on_close(write)
+    return response
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Install the edge handlers. Call first in the factory: the timer and the CORS preflight
+    must run before authentication (which may answer early)."""
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n,  # type: ignore[method-assign]
+                                x_prefix=n)
+    app.before_request(_start_timer)
+    app.before_request(lambda: _preflight(settings))
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
+    Compress(app)  # Flask runs after_request handlers in reverse: this one last, on the final body
+    app.after_request(lambda response: _add_cors(settings, response))
+    app.after_request(_schedule_log)

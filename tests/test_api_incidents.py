@@ -166,12 +166,23 @@ def test_paging_with_hard_cap(api, tokens) -> None:  # type: ignore[no-untyped-d
     first = api.get("/api/v1/incidents?source=paging&limit=10", headers=tokens["analyst"]).json
     assert (first["numberMatched"], first["numberReturned"]) == (25, 10)
     next_link = next(link["href"] for link in first["links"] if link["rel"] == "next")
-    assert "offset=10" in next_link and "source=paging" in next_link
+    assert "after=" in next_link and "source=paging" in next_link and "offset" not in next_link  # keyset
     second = api.get(next_link, headers=tokens["analyst"]).json
     last = api.get("/api/v1/incidents?source=paging&limit=10&offset=20", headers=tokens["analyst"]).json
     seen = [f["id"] for page in (first, second, last) for f in page["features"]]
     assert len(seen) == 25 and len(set(seen)) == 25  # stable order, no overlaps
     assert last["numberReturned"] == 5 and not any(link["rel"] == "next" for link in last["links"])
+    # following next links from the first page gives the same rows as offsets, in the same order
+    walked, url = [], "/api/v1/incidents?source=paging&limit=7"
+    while url:
+        page = api.get(url, headers=tokens["analyst"]).json
+        walked.extend(f["id"] for f in page["features"])
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    by_offset = api.get("/api/v1/incidents?source=paging&limit=25", headers=tokens["analyst"]).json
+    assert walked == [f["id"] for f in by_offset["features"]]
+    for bad in ("after=kemarin", "after=2019-01-01,x", "after=2019-01-01,0"):
+        refused = api.get(f"/api/v1/incidents?{bad}", headers=tokens["analyst"])
+        assert refused.status_code == 400 and refused.json["parameter"] == "after"
     beyond = api.get("/api/v1/incidents?source=paging&offset=100", headers=tokens["analyst"]).json
     assert (beyond["numberMatched"], beyond["numberReturned"]) == (25, 0)
     assert api.get("/api/v1/incidents?limit=1000", headers=tokens["analyst"]).status_code == 200

@@ -23,7 +23,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 """Hard cap on features per page; asking for more is a 400, not a silent truncation."""
 FILTER_PARAMETERS = ("from", "to", "kategori", "kecamatan", "desa", "bbox", "election", "stage",
-                     "source", "status", "limit", "offset")
+                     "source", "status", "limit", "offset", "after")
 TPS_PARAMETERS = ("election", "kecamatan", "desa")
 
 
@@ -50,6 +50,9 @@ class IncidentFilter:
     status: str | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    after: tuple[date, int] | None = None
+    """Keyset cursor (event date, id) of the last incident of the previous page: the page goes
+    on after it in the newest-first order, with no rows to step over however deep."""
 
     def where(self) -> tuple[str, dict[str, object]]:
         """The WHERE clause (constant fragments only) and its bound parameters."""
@@ -74,6 +77,14 @@ class IncidentFilter:
             clauses.append("i.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
             params.update(zip(("minx", "miny", "maxx", "maxy"), self.bbox, strict=True))
         return " AND ".join(clauses), params
+
+    def page_where(self) -> tuple[str, dict[str, object]]:
+        """:meth:`where` plus the keyset cursor: which rows this page may start from."""
+        where, params = self.where()
+        if self.after is None:
+            return where, params
+        return (f"{where} AND (i.event_date, i.id) < (:after_date, :after_id)",
+                {**params, "after_date": self.after[0], "after_id": self.after[1]})
 
 
 # --- parameter parsing -------------------------------------------------------------------
@@ -194,7 +205,23 @@ def parse_incident_filter(engine: Engine, args: Mapping[str, Sequence[str]]) -> 
             stage=_choice(_single(args, "stage"), "stage", STAGES), source=source,
             status=_choice(_single(args, "status"), "status", INCIDENT_STATUS),
             limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-            offset=_int(args, "offset", 0, 0, 10**9))
+            offset=_int(args, "offset", 0, 0, 10**9), after=_after(args))
+
+
+def _after(args: Mapping[str, Sequence[str]]) -> tuple[date, int] | None:
+    """``after=YYYY-MM-DD,ID``: the cursor a ``next`` link carries."""
+    raw = _single(args, "after")
+    if raw is None:
+        return None
+    day, _, ident = raw.partition(",")
+    try:
+        cursor = (date.fromisoformat(day), int(ident))
+    except ValueError:
+        raise ParameterError("after", f"after must be 'YYYY-MM-DD,id' as next links give it, got {raw!r}") \
+            from None
+    if not 0 < cursor[1] < 2**63:
+        raise ParameterError("after", f"after must name an incident id, got {raw!r}")
+    return cursor
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -224,23 +251,41 @@ LEFT JOIN admin_area k ON k.kode = i.kecamatan_kode
 """
 
 
-def incidents_page(engine: Engine, flt: IncidentFilter) -> tuple[str, int, int]:
-    """(features JSON array text, number matched, number returned), newest first, stable order."""
-    where, params = flt.where()
+@dataclass(frozen=True)
+class IncidentPage:
+    """A page of incidents: the features (JSON array text), how many match the filter, how many
+    are returned, and the keyset cursor of the next page (None on the last)."""
+
+    features: str
+    matched: int
+    returned: int
+    next_after: tuple[date, int] | None
+
+
+def incidents_page(engine: Engine, flt: IncidentFilter) -> IncidentPage:
+    """One page, newest first in a stable order (event date, then id)."""
+    count_where, count_params = flt.where()
+    where, params = flt.page_where()
     page_sql = text(f"""
-        WITH page AS (SELECT i.id FROM incident i WHERE {where}
-                      ORDER BY i.event_date DESC, i.id DESC LIMIT :limit OFFSET :offset)
-        SELECT coalesce(json_agg(p.feature ORDER BY p.event_date DESC, p.id DESC), '[]')::text, count(*)
-        FROM (SELECT i.id, i.event_date, {FEATURE_SQL} AS feature {FROM_SQL}
-              WHERE i.id IN (SELECT id FROM page)) p
+        WITH page AS (SELECT i.id, i.event_date FROM incident i WHERE {where}
+                      ORDER BY i.event_date DESC, i.id DESC LIMIT :limit OFFSET :offset),
+        shown AS (SELECT * FROM page ORDER BY event_date DESC, id DESC LIMIT :shown)
+        SELECT coalesce((SELECT json_agg(p.feature ORDER BY p.event_date DESC, p.id DESC)
+                         FROM (SELECT i.id, i.event_date, {FEATURE_SQL} AS feature {FROM_SQL}
+                               WHERE i.id IN (SELECT id FROM shown)) p), '[]')::text,
+               (SELECT count(*) FROM shown), (SELECT count(*) FROM page),
+               (SELECT event_date FROM shown ORDER BY event_date, id LIMIT 1),
+               (SELECT id FROM shown ORDER BY event_date, id LIMIT 1)
     """)  # fragments above are constants; every value is a bound parameter. The page's ids are
-    # found first, so joins and JSON are built for the returned rows only, however deep the offset.
-    count_sql = text(f"SELECT count(*) FROM incident i WHERE {where}")
+    # found first (one more than shown, to know whether another page follows), so joins and
+    # JSON are built for the returned rows only, however deep the page.
+    count_sql = text(f"SELECT count(*) FROM incident i WHERE {count_where}")
     with engine.connect() as conn:
-        features, returned = conn.execute(page_sql, {**params, "limit": flt.limit,
-                                                     "offset": flt.offset}).one()
-        matched = conn.execute(count_sql, params).scalar_one()
-    return features, matched, returned
+        features, returned, found, last_date, last_id = conn.execute(page_sql, {
+            **params, "limit": flt.limit + 1, "shown": flt.limit, "offset": flt.offset}).one()
+        matched = conn.execute(count_sql, count_params).scalar_one()
+    more = found > flt.limit
+    return IncidentPage(features, matched, returned, (last_date, last_id) if more else None)
 
 
 def incident_feature(conn_or_engine: Engine | Connection, incident_id: int) -> str | None:

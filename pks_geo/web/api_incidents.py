@@ -53,9 +53,16 @@ def _parameter_error(exc: ParameterError):  # type: ignore[no-untyped-def]
     return json_error(400, exc.parameter, exc.message)
 
 
-def _page_link(offset: int, limit: int) -> str:
+def _page_link(offset: int | None, limit: int, after: str | None = None) -> str:
+    """This request's URL with another page: by ``offset``, or after a keyset cursor."""
     args = request.args.to_dict(flat=False)
-    args.update(offset=[str(offset)], limit=[str(limit)])
+    args.pop("after", None)
+    args.pop("offset", None)
+    args.update(limit=[str(limit)])
+    if after is not None:
+        args["after"] = [after]
+    if offset is not None:
+        args["offset"] = [str(offset)]
     return url_for("api_incidents.list_incidents", _external=False, **args)
 
 
@@ -66,16 +73,18 @@ def list_incidents():  # type: ignore[no-untyped-def]
         flt = parse_incident_filter(engine(), request.args.to_dict(flat=False))
     except ParameterError as exc:
         return _parameter_error(exc)
-    features, matched, returned = incidents_page(engine(), flt)
-    links = [{"rel": "self", "type": GEOJSON_MIMETYPE, "href": _page_link(flt.offset, flt.limit)}]
-    if flt.offset + returned < matched:
-        links.append({"rel": "next", "type": GEOJSON_MIMETYPE,
-                      "href": _page_link(flt.offset + flt.limit, flt.limit)})
-    if flt.offset > 0:
+    page = incidents_page(engine(), flt)
+    cursor = f"{flt.after[0].isoformat()},{flt.after[1]}" if flt.after else None
+    links = [{"rel": "self", "type": GEOJSON_MIMETYPE, "href": _page_link(flt.offset, flt.limit, cursor)}]
+    if page.next_after is not None:  # keyset: the next page costs the same at any depth
+        after = f"{page.next_after[0].isoformat()},{page.next_after[1]}"
+        links.append({"rel": "next", "type": GEOJSON_MIMETYPE, "href": _page_link(None, flt.limit, after)})
+    if flt.offset > 0 and flt.after is None:
         links.append({"rel": "prev", "type": GEOJSON_MIMETYPE,
                       "href": _page_link(max(flt.offset - flt.limit, 0), flt.limit)})
-    body = (f'{{"type": "FeatureCollection", "numberMatched": {matched:d}, '
-            f'"numberReturned": {returned:d}, "links": {json.dumps(links)}, "features": {features}}}')
+    body = (f'{{"type": "FeatureCollection", "numberMatched": {page.matched:d}, '
+            f'"numberReturned": {page.returned:d}, "links": {json.dumps(links)}, '
+            f'"features": {page.features}}}')
     return _geojson(body)
 
 

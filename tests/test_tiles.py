@@ -199,6 +199,37 @@ def test_incident_tiles_are_for_analysts_only(client, world: World) -> None:  # 
     assert {"kategori", "tanggal", "status"} <= set(features[0]["properties"])
 
 
+def test_a_crowded_incident_tile_is_an_even_sample_that_says_so(client, world: World,
+                                                                  monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Above the cap every grid cell that has incidents keeps one (its latest) with the cell's
+    count, so the counts add up to all incidents and no area goes blank (issue 21)."""
+    z, x, y = KS_TILE
+    query = "from=2000-01-01"  # a request of its own: no cached tile from the other tests
+    with world.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.id, i.event_date, ST_X(i.geom), ST_Y(i.geom), ST_XMin(e), ST_XMax(e), ST_YMin(e), "
+            "ST_YMax(e) FROM incident i, "
+            "(SELECT ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096), 4326) e) b "
+            "WHERE i.counted AND i.geom && b.e"), {"z": z, "x": x, "y": y}).all()
+    assert len(rows) > 50
+    monkeypatch.setattr("pks_geo.analysis.tiles.MAX_POINTS_PER_TILE", 20)
+    monkeypatch.setattr("pks_geo.analysis.tiles.SAMPLE_CELLS", 8)
+    features = decode(client.get(tile_path("incidents", KS_TILE, query),
+                                 headers=world.headers["analyst"]))["incidents"]["features"]
+    assert all(f["properties"]["sampled"] is True for f in features)
+    assert sum(f["properties"]["n"] for f in features) == len(rows)  # every incident counted once
+
+    def cell(lon: float, lat: float, x0: float, x1: float, y0: float, y1: float) -> tuple[int, int]:
+        return min(int((lon - x0) / (x1 - x0) * 8), 7), min(int((lat - y0) / (y1 - y0) * 8), 7)
+
+    cells: dict[tuple[int, int], list] = {}
+    for row in rows:
+        cells.setdefault(cell(*row[2:]), []).append(row)
+    assert len(features) == len(cells)  # one per occupied cell: no area left out, none twice
+    latest = {max(members, key=lambda r: (r[1], r[0]))[0] for members in cells.values()}
+    assert {f["id"] for f in features} == latest  # and it is the cell's latest incident
+
+
 def test_incident_tiles_honour_the_filters(client, world: World) -> None:  # type: ignore[no-untyped-def]
     path = tile_path("incidents", KS_TILE, "kategori=bentrok&from=2019-01-01&to=2019-12-31")
     features = decode(client.get(path, headers=world.headers["analyst"]))["incidents"]["features"]

@@ -13,7 +13,9 @@ kabupaten. Four layers exist (:data:`LAYERS`):
   as the GeoJSON API, so tiles and legend always agree. An area without data has no
   ``value`` and no ``class`` and the no-data ``color``.
 - ``incidents``: counted incidents under the same filters (analysts and above only; the
-  web layer enforces the role), capped at :data:`MAX_POINTS_PER_TILE` per tile.
+  web layer enforces the role); a tile with more than :data:`MAX_POINTS_PER_TILE` of them
+  holds the latest incident of each cell of a :data:`SAMPLE_CELLS` grid, with the cell's
+  count ``n`` and ``sampled`` true.
 - ``tps``: polling stations of one election (``?election=``; default the latest election
   with TPS loaded).
 
@@ -49,6 +51,10 @@ TILE_BUFFER = 64
 MAX_ZOOM = 22
 MAX_POINTS_PER_TILE = 20_000
 """Hard cap on point features per tile (incidents, TPS), like tipg's per-tile limit."""
+SAMPLE_CELLS = 128
+"""Above the cap an incident tile keeps one incident per cell of a 128 x 128 grid (32 px on
+a 4096 tile): a spatially even picture of where incidents are, with their counts, instead of
+the oldest 20,000 (which left whole recent areas blank at a million incidents)."""
 TILE_FORMAT = "mvt-3"
 """Part of every ETag: bump when attributes or SQL change so caches drop old tiles. Features
 are written in a fixed order (by kode or id), so the same data always give the same bytes."""
@@ -83,8 +89,13 @@ LAYERS: dict[str, TileLayer] = {
     "incidents": TileLayer("incidents", "incidents", None, "analyst", "point",
                            {"kategori": "String", "tanggal": "String", "status": "String",
                             "presisi": "String", "meninggal": "Number", "luka": "Number",
-                            "desa_kode": "String", "kecamatan_kode": "String"},
-                           0, MAX_ZOOM, "Counted incidents under the choropleth filters (analyst+)"),
+                            "desa_kode": "String", "kecamatan_kode": "String", "n": "Number",
+                            "sampled": "Boolean"},
+                           0, MAX_ZOOM, "Counted incidents under the choropleth filters (analyst+). "
+                                        "A tile with more than 20,000 of them holds one per grid cell "
+                                        f"({SAMPLE_CELLS}x{SAMPLE_CELLS} cells a tile; the latest "
+                                        "incident of the cell) with n = incidents in the cell and "
+                                        "sampled = true; every other tile holds all of them with n = 1"),
     "tps": TileLayer("tps", "tps", None, "viewer", "point",
                      {"kode_tps": "String", "no_tps": "Number", "desa_kode": "String", "dpt": "Number",
                       "kerawanan": "String", "presisi": "String"},
@@ -182,10 +193,33 @@ SELECT ST_AsMVT(feat.*, :layer, :extent, 'geom') FROM feat WHERE geom IS NOT NUL
 INCIDENT_TILE = """
 WITH {bounds}, feat AS (
     SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS tanggal, i.status,
-           i.location_precision AS presisi, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode
+           i.location_precision AS presisi, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
+           1 AS n, false AS sampled
     FROM incident i CROSS JOIN bounds b
     WHERE i.geom && b.env4326 AND {where}
-    ORDER BY i.id LIMIT :max_points
+)
+SELECT ST_AsMVT(feat.*, :layer, :extent, 'geom', 'id') FROM feat WHERE geom IS NOT NULL
+"""
+INCIDENT_COUNT = """
+WITH {bounds}
+SELECT count(*) FROM (SELECT 1 FROM incident i CROSS JOIN bounds b
+                      WHERE i.geom && b.env4326 AND {where} LIMIT :max_points + 1) s
+"""
+INCIDENT_SAMPLED_TILE = """
+WITH {bounds}, latest AS (
+    -- per cell: the count and the latest incident, as max(day * 2^40 + id) in one hash
+    -- aggregate (no sort of the tile's incidents); ids stay far below 2^40
+    SELECT count(*) AS n,
+           max((i.event_date - DATE '1970-01-01')::bigint * 1099511627776 + i.id) % 1099511627776 AS id
+    FROM incident i CROSS JOIN bounds b
+    WHERE i.geom && b.env4326 AND {where}
+    GROUP BY width_bucket(ST_X(i.geom), ST_XMin(b.env4326), ST_XMax(b.env4326), :cells),
+             width_bucket(ST_Y(i.geom), ST_YMin(b.env4326), ST_YMax(b.env4326), :cells)
+), feat AS (
+    SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS tanggal, i.status,
+           i.location_precision AS presisi, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
+           l.n, true AS sampled
+    FROM latest l JOIN incident i ON i.id = l.id CROSS JOIN bounds b
 )
 SELECT ST_AsMVT(feat.*, :layer, :extent, 'geom', 'id') FROM feat WHERE geom IS NOT NULL
 """
@@ -364,7 +398,7 @@ def render_tile(bind: Engine | Connection, spec: TileLayer, tile: TileAddress, a
     if spec.kind == "areas":
         sql, extra = _area_statement(conn, spec, tile, args, version_key)
     elif spec.kind == "incidents":
-        sql, extra = _incident_statement(conn, args)
+        sql, extra = _incident_statement(conn, args, params)
     else:
         sql, extra = _tps_statement(conn, args)
     body = conn.execute(text(sql), {**params, **extra}).scalar()
@@ -394,7 +428,9 @@ def shared_area_values(bind: Engine | Connection, spec: TileLayer, args: Mapping
     return _values_cache.get_or_compute(key, lambda: area_values(bind, level, args))
 
 
-def _incident_statement(conn: Connection, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def _incident_statement(conn: Connection, args: Mapping[str, Any],
+                        tile_params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Every incident of the tile, or (above the cap) the latest one per grid cell with counts."""
     plain = _as_dict(args)
     within = normalize_kode(plain.get("within")) if plain.get("within") else None
     default_level = "desa" if within and within.count(".") == 3 else "kecamatan"
@@ -402,9 +438,13 @@ def _incident_statement(conn: Connection, args: Mapping[str, Any]) -> tuple[str,
     if filters.within is None:
         filters = replace(filters, level="kecamatan")
     where, params = filters.incident_where("i", located=True)
-    sql = INCIDENT_TILE.format(bounds=BOUNDS_CTE.strip(), where=where,
-                               mvt_geom=MVT_GEOM.format(col="ST_Transform(i.geom, 3857)"))
-    return sql, params
+    bounds = BOUNDS_CTE.strip()
+    counted = conn.execute(text(INCIDENT_COUNT.format(bounds=bounds, where=where)),
+                           {**tile_params, **params}).scalar_one()
+    template = INCIDENT_SAMPLED_TILE if counted > MAX_POINTS_PER_TILE else INCIDENT_TILE
+    sql = template.format(bounds=bounds, where=where,
+                          mvt_geom=MVT_GEOM.format(col="ST_Transform(i.geom, 3857)"))
+    return sql, {**params, "cells": SAMPLE_CELLS}
 
 
 def _tps_statement(conn: Connection, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

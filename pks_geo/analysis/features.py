@@ -106,6 +106,23 @@ COLLECTIONS: dict[str, CollectionSpec] = {
 }
 
 
+PROPERTY_TYPES: dict[str, str] = {
+    "area_km2": "number", "date_precision": "integer", "meninggal": "integer", "luka": "integer",
+    "no_tps": "integer", "dpt": "integer", "counted": "boolean", "event_date": "date",
+    "voting_day": "date",
+}
+"""JSON type of each property that is not a string (``date``: a string of format date); the
+OpenAPI schemas and ``/queryables`` describe the properties with it."""
+
+
+def property_schema(name: str) -> dict[str, Any]:
+    """JSON Schema of one feature property (every property may be null)."""
+    kind = PROPERTY_TYPES.get(name, "string")
+    if kind == "date":
+        return {"type": "string", "format": "date", "nullable": True}
+    return {"type": kind, "nullable": True}
+
+
 @dataclass(frozen=True)
 class ItemQuery:
     """Validated items parameters (see :mod:`pks_geo.web.ogc` for parsing).

@@ -3,7 +3,8 @@ reach SQL only as bound parameters."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import orjson
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from pks_geo.analysis.areas import AREA_LEVELS, OUTLINES, areas_geojson
 from pks_geo.analysis.meta import filter_options
@@ -31,6 +32,19 @@ def areas():  # type: ignore[no-untyped-def]
         return json_error(400, "outline", f"outline must be one of {', '.join(OUTLINES)}, got {outline!r}")
     body = areas_geojson(engine(), level, within, outline)
     return Response(body, mimetype=GEOJSON_MIMETYPE)
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI 3.0 description of this API (see :mod:`pks_geo.web.api_openapi`)."""
+    from pks_geo.web.api_openapi import api_document
+    from pks_geo.web.openapi_parts import OPENAPI_MEDIA_TYPE
+
+    if request.args:
+        name = next(iter(request.args))
+        return json_error(400, name, f"unknown parameter {name!r}; this document takes none")
+    body = orjson.dumps(api_document(url_for("api.meta", _external=True).rsplit("/", 1)[0]))
+    return Response(body, mimetype=OPENAPI_MEDIA_TYPE)
 
 
 @bp.get("/meta")

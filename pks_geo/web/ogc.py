@@ -36,12 +36,13 @@ from pks_geo.web.ogc_params import (
     parse_datetime,
     parse_int,
 )
+from pks_geo.web.openapi_parts import OPENAPI_MEDIA_TYPE
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
-OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+OPENAPI = OPENAPI_MEDIA_TYPE
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 NEXT_LIMIT = 1_000
 """``next`` links ask for at least this many features. GDAL before 3.8 always starts with

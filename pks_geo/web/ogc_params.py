@@ -13,6 +13,8 @@ from flask import request
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COMMON_PARAMETERS = ("f", "lang")
+FORMATS = ("json", "geojson")
+QUERYABLES_ROUTE = False
 ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs")
 
 
@@ -32,7 +34,7 @@ def check_parameters(allowed: tuple[str, ...]) -> None:
     if request.args.get("crs") not in (None, CRS84):
         raise OgcError(400, "InvalidParameterValue", f"only crs {CRS84} is supported", "crs")
     fmt = request.args.get("f")
-    if fmt not in (None, "json", "geojson"):
+    if fmt is not None and fmt not in FORMATS:
         raise OgcError(400, "InvalidParameterValue", f"f must be json or geojson, got {fmt!r}", "f")
 
 

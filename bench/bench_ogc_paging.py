@@ -9,6 +9,11 @@ pages of ``--limit`` features (default 10) at several depths, each through
 * the bare SQL of a keyset page (ids, then ``json_build_object`` of those rows) through psycopg,
   the reference for what the endpoint wraps.
 
+With ``--tipg PATH/TO/uvicorn`` (tipg installed in a virtualenv of its own, never the
+project's: ``python3 -m venv /work/tipg-venv && /work/tipg-venv/bin/pip install tipg uvicorn``)
+tipg serves the same database on loopback and its ``/collections/public.incident/items`` pages
+(offset only) are timed in the same rotation: the peer the issue compares against.
+
 Every row states what both sides include. Ratios: deep / shallow for the same method (target
 <= 1.2 for keyset), and endpoint / bare SQL at the same depth. Prints a table and writes
 ``bench/results/bench_ogc_paging-<UTC time>.json``. Usage:
@@ -18,6 +23,12 @@ Every row states what both sides include. Ratios: deep / shallow for the same me
 from __future__ import annotations
 
 import argparse
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from bench_tiles import Http
@@ -52,11 +63,40 @@ def bare_keyset_page(conn: psycopg.Connection, after: int | None, limit: int) ->
     return [row[0] for row in conn.execute(sql, {"after": after, "limit": limit})]
 
 
+@contextmanager
+def tipg_server(uvicorn: str | None, conninfo: str) -> Iterator[str | None]:
+    """tipg (a peer OGC API server) on a free loopback port, or None without ``--tipg``."""
+    if uvicorn is None:
+        yield None
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": conninfo, "TIPG_MAX_FEATURES_PER_QUERY": "10000"}
+    proc = subprocess.Popen([uvicorn, "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("tipg did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--tipg", help="path of the uvicorn of a virtualenv with tipg installed")
     args = parser.parse_args()
     results: list[Result] = []
     with bench_database("ogcpage") as engine:
@@ -67,8 +107,9 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn:
             ids = [row[0] for row in conn.execute("SELECT id FROM incident ORDER BY id")]
-            with live_server(engine) as base:
+            with live_server(engine) as base, tipg_server(args.tipg, plain_conninfo(engine)) as peer:
                 http = Http(base)
+                peer_http = Http(peer) if peer else None
                 path = "/ogc/collections/incidents/items?limit={limit}&{where}"
                 runs = {}
                 for depth in DEPTHS:
@@ -79,11 +120,16 @@ def main() -> None:
                     runs[f"keyset {depth}"] = (lambda k=keyset: http.get(
                         path.format(limit=args.limit, where=k), headers))
                     runs[f"sql {depth}"] = (lambda a=after: bare_keyset_page(conn, a, args.limit))
+                    if peer_http is not None:
+                        runs[f"tipg {depth}"] = (lambda d=depth: peer_http.get(
+                            f"/collections/public.incident/items?limit={args.limit}&offset={d}"))
                 for name, run in runs.items():  # every page answers, with the features asked for
                     out = run()
                     assert (len(out) == args.limit) if name.startswith("sql") else out[0] == 200, name
                 times = interleaved(runs, args.repeat, warmup=2)
                 http.close()
+                if peer_http is not None:
+                    peer_http.close()
     ms = {name: median(values) * 1000 for name, values in times.items()}
     for depth in DEPTHS:
         for method in ("offset", "keyset"):
@@ -96,6 +142,15 @@ def main() -> None:
             "P", "kabupaten", f"OGC incidents keyset page at depth {depth:,} vs the bare SQL",
             ms[f"keyset {depth}"], "ms", "same keyset statement through psycopg (no HTTP, no count)",
             ms[f"sql {depth}"], ms[f"sql {depth}"] / ms[f"keyset {depth}"], ""))
+        if f"tipg {depth}" in ms:
+            best = min(ms[f"keyset {depth}"], ms[f"offset {depth}"])
+            results.append(Result(
+                "P", "kabupaten", f"OGC incidents page of {args.limit} at depth {depth:,}: pks-geo "
+                                  "(keyset; HTTP, token auth, bounded count) vs tipg (offset; no auth, "
+                                  "numberMatched by count(*))",
+                ms[f"keyset {depth}"], "ms", "tipg 1.x, same table, same machine", ms[f"tipg {depth}"],
+                ms[f"tipg {depth}"] / ms[f"keyset {depth}"], "pks-geo at most 1.0x tipg's time",
+                {"pks_geo_offset_ms": ms[f"offset {depth}"], "best_ms": best}))
     print_table(results)
     path = write_results(results, "bench_ogc_paging", {"incidents": args.incidents, "limit": args.limit,
                                                         "repeat": args.repeat})

@@ -3,8 +3,9 @@
 What GIS staff do with GDAL 3.6 (Debian 12's ``gdal-bin``): copy the ``incidents`` collection
 (``--incidents``, default 5,000 synthetic incidents) over HTTP with an API token as HTTP Basic.
 GDAL 3.6 asks for ``limit=10`` and then follows the ``next`` links, which ask for pages of
-at least 1,000 (GDAL >= 3.8 reads the limit's maximum from ``/ogc/api`` instead). Reference, side by side in the same run: the same copy with the page size forced
-to 1,000 (``-oo PAGE_SIZE=1000``), the best GDAL can do whatever the server says. Ratio target
+at least 1,000 (GDAL >= 3.8 reads the limit's maximum from ``/ogc/api`` instead). Reference,
+side by side in the same run: the same copy with the page size forced to 1,000
+(``-oo PAGE_SIZE=1000``), the best GDAL can do whatever the server says. Ratio target
 <= 1.1 (the default read is as fast as the forced one). Writes
 ``bench/results/bench_ogr2ogr-<UTC time>.json``. Usage:
 ``.venv/bin/python bench/bench_ogr2ogr.py [--incidents 5000] [--repeat 3]``

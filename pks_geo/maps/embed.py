@@ -61,10 +61,16 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=SALT)
 
 
-def issue_token(secret_key: str, view_id: str, hours: int, now: float | None = None) -> EmbedToken:
-    """A token opening ``view_id`` for ``hours`` hours from ``now`` (epoch seconds)."""
+def issue_token(secret_key: str, view_id: str, hours: int, now: float | None = None,
+                link_id: str | None = None) -> EmbedToken:
+    """A token opening ``view_id`` for ``hours`` hours from ``now`` (epoch seconds).
+
+    ``link_id`` names the stored link (:mod:`pks_geo.maps.embed_links`) so it can be revoked."""
     expires = int((time.time() if now is None else now) + hours * 3600)
-    token = _serializer(secret_key).dumps({"v": view_id, "exp": expires})
+    payload: dict[str, Any] = {"v": view_id, "exp": expires}
+    if link_id:
+        payload["j"] = link_id
+    token = _serializer(secret_key).dumps(payload)
     return EmbedToken(token=token, view_id=view_id, expires_at=datetime.fromtimestamp(expires, UTC))
 
 
@@ -83,6 +89,16 @@ def verify_token(secret_key: str, token: str | None, view_id: str, now: float | 
     if payload["exp"] <= (time.time() if now is None else now):
         raise EmbedTokenError("this embed token has expired")
     return datetime.fromtimestamp(payload["exp"], UTC)
+
+
+def token_link_id(secret_key: str, token: str) -> str | None:
+    """The link id inside a (verified) token; ``None`` for tokens issued before links were stored."""
+    try:
+        payload = _serializer(secret_key).loads(token)
+    except BadSignature:
+        return None
+    link = payload.get("j") if isinstance(payload, dict) else None
+    return link if isinstance(link, str) else None
 
 
 def iframe_snippet(url: str, title: str, width: int = 800, height: int = 600) -> str:

@@ -83,4 +83,9 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
 
     app.register_blueprint(api_export.bp)
     app.register_blueprint(api_security.bp)
+
+    from pks_geo.web import api_cockpit, briefing_page  # places, profiles, time chart; Briefing page
+
+    app.register_blueprint(api_cockpit.bp)
+    app.register_blueprint(briefing_page.bp)
     return app

@@ -24,7 +24,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, url
 
 from pks_geo import audit
 from pks_geo.analysis.filters import ParameterError
-from pks_geo.maps.embed import EmbedTokenError, issue_token, parse_hours, verify_token
+from pks_geo.maps import embed_links
+from pks_geo.maps.embed import EmbedTokenError, issue_token, parse_hours, token_link_id, verify_token
 from pks_geo.maps.selfcontained import json_for_script
 from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import DEFAULT_VIEW_ID, ViewNotFound, get_view
@@ -61,7 +62,12 @@ def _check_access(view_id: str) -> None:
     """Raise :class:`EmbedTokenError` unless the request may read this view's embed."""
     if current_user() is not None:
         return
-    verify_token(current_app.config["SECRET_KEY"], request.args.get("token"), view_id)
+    secret = current_app.config["SECRET_KEY"]
+    token = request.args.get("token")
+    verify_token(secret, token, view_id)
+    link_id = token_link_id(secret, token or "")
+    if link_id is not None and not embed_links.link_is_usable(engine(), link_id):
+        raise EmbedTokenError("this embed link has been revoked")
 
 
 def _lang() -> str:
@@ -121,14 +127,17 @@ def embed_token(view_id: str):  # type: ignore[no-untyped-def]
         return json_error(400, exc.parameter, exc.message)
     except ViewNotFound:
         return json_error(404, "view", f"no saved view {view_id!r}")
-    token = issue_token(current_app.config["SECRET_KEY"], view.id, hours)
+    link_id = embed_links.new_link_id()
+    token = issue_token(current_app.config["SECRET_KEY"], view.id, hours, link_id=link_id)
     user = current_user()
+    actor = user.username if user else "anonymous"
     with engine().begin() as conn:
-        audit.record(conn, actor=user.username if user else "anonymous", action="embed_token",
+        embed_links.record_link(conn, link_id, view.id, actor, token.expires_at)
+        audit.record(conn, actor=actor, action="embed_token",
                      entity="saved_view", entity_id=view.id,
-                     after={"expires_at": token.expires_at.isoformat(), "hours": hours})
+                     after={"expires_at": token.expires_at.isoformat(), "hours": hours, "link": link_id})
     url = url_for("embed.embed_page", view_id=view.id, token=token.token, _external=True)
-    response = jsonify(token.to_json(url, view.title))
+    response = jsonify({**token.to_json(url, view.title), "link": link_id})
     response.status_code = 201
     return response
 

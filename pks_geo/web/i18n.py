@@ -270,3 +270,15 @@ def current_language(default: str = "id") -> str:
 
 def translations(lang: str) -> dict[str, str]:
     return {key: texts[lang] for key, texts in CATALOGUE.items()}
+
+
+def _merge_cockpit() -> None:
+    """The cockpit's texts live in their own module (:mod:`pks_geo.web.i18n_cockpit`)."""
+    from pks_geo.web.i18n_cockpit import COCKPIT
+
+    clash = set(COCKPIT) & set(CATALOGUE)
+    assert not clash, f"message ids defined twice: {sorted(clash)}"
+    CATALOGUE.update(COCKPIT)
+
+
+_merge_cockpit()

@@ -46,6 +46,7 @@ PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
     "lang": {"type": "string", "enum": ["id", "en"]},
     "level": {"type": "string", "enum": ["kabupaten", "kecamatan", "desa"]},
     "fdr": {"type": "boolean"}, "verified": {"type": "boolean"},
+    "interval": {"type": "string", "enum": ["week", "month"]},
     "bbox": {"type": "string", "pattern": r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"},
 }
 """Types of the query parameters that are not free text; everything else is a string."""
@@ -126,6 +127,20 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("/patrol-plan", "get", "patrol sectors, routes and stops", "viewer",
               SECURITY_PARAMETERS["patrol_plan"], "collection"),
     Operation("/security-data", "get", "operation profiles, Polres/Polsek and posts", "viewer"),
+    Operation("/places", "get", "every kecamatan and desa with a label point and bounding box", "viewer"),
+    Operation("/places/search", "get", "find a desa or kecamatan by name (typing slips tolerated) or code",
+              "viewer", ("q",)),
+    Operation("/areas/{kode}/profile", "get", "one area under the filters: incidents by kategori and "
+              "month, TPS, DPT", "viewer", (*FILTER_PARAMETERS, "lang"), "object", ("400", "404"),
+              path_params={"kode": {"type": "string"}}),
+    Operation("/timeseries", "get", "incidents per week or month and kategori", "viewer",
+              ("interval", *FILTER_PARAMETERS, "lang")),
+    Operation("/views/{view_id}/embed-links", "get", "a view's active embed links", "analyst", (),
+              "object", ("404",), path_params=VIEW_ID),
+    Operation("/embed-links/{link_id}", "delete", "revoke an embed link (its maker, the view's creator "
+              "or an admin)", "analyst", (), "object", ("403", "404"),
+              path_params={"link_id": {"type": "string"}}),
+    Operation("/embed-check", "get", "may a page at this site frame the embeds?", "analyst", ("site",)),
 )
 
 

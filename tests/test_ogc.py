@@ -81,7 +81,7 @@ def test_items_page_through_every_feature_once(client, ds: Dataset) -> None:  # 
         response = client.get(url)
         assert response.mimetype == "application/geo+json"
         page = _json(response)
-        assert page["type"] == "FeatureCollection" and page["numberMatched"] == total
+        assert page["type"] == "FeatureCollection" and page.get("numberMatched", total) == total
         # the first page has the limit asked for; next links ask for 1,000 (GDAL 3.6 pages by 10)
         assert page["numberReturned"] == len(page["features"]) <= (100 if pages == 0 else 1000)
         rels = _rels(page)
@@ -103,7 +103,10 @@ def test_keyset_walk_with_filters_returns_every_incident_once_and_offsets_still_
     url = "/ogc/collections/incidents/items?limit=37&datetime=2018-01-01/.."
     while url:
         page = _json(client.get(url, headers=headers))
-        assert page["numberMatched"] == expected
+        if seen:  # keyset continuation pages leave the count out: the first page told it
+            assert "numberMatched" not in page
+        else:
+            assert page["numberMatched"] == expected
         seen.extend(f["id"] for f in page["features"])
         rels = _rels(page)
         url = rels["next"]["href"].replace("http://localhost", "") if "next" in rels else None

@@ -140,9 +140,10 @@ class ItemQuery:
     after: str | None = None
 
 
-COUNT_CAP = 100_000
+COUNT_CAP = 10_000
 """numberMatched is counted exactly up to this many features and left out above it, as OGC API
-– Features allows: a count of a million rows would cost more than the page itself."""
+– Features allows: counting 100,000 rows took 13 of a page's 15 ms, a million far more than the
+page itself. Continuation pages (``after``) leave it out too: the first page has told it."""
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,12 @@ def items(conn: Connection, spec: CollectionSpec, query: ItemQuery) -> ItemsPage
     """One page of features: ids first (keyset after ``query.after``, else OFFSET), then the
     JSON of those ids only, so a deep page serialises no row it skips."""
     where, params = _where(spec, query)
-    counted = conn.execute(text(
-        f"SELECT count(*) FROM (SELECT 1 FROM {spec.from_sql} WHERE {where} LIMIT :cap) c"),
-        {**params, "cap": COUNT_CAP + 1}).scalar_one()
-    matched = int(counted) if counted <= COUNT_CAP else None
+    matched = None
+    if query.after is None:
+        counted = conn.execute(text(
+            f"SELECT count(*) FROM (SELECT 1 FROM {spec.from_sql} WHERE {where} LIMIT :cap) c"),
+            {**params, "cap": COUNT_CAP + 1}).scalar_one()
+        matched = int(counted) if counted <= COUNT_CAP else None
     keyset = ""
     page_params = {**params, "limit": query.limit + 1, "offset": query.offset}
     if query.after is not None:

@@ -106,3 +106,46 @@ def test_ogrinfo_reads_incidents_with_basic_auth(served: str, ds: Dataset) -> No
     headers = gdal("ogrinfo", "-ro", "-q", source, "incidents", "-fid", "1",
                    GDAL_HTTP_HEADERS=f"Authorization: Bearer {token}")
     assert headers.returncode == 0 and "OGRFeature(incidents)" in headers.stdout, headers.stderr
+
+
+def _copy(served: str, ds: Dataset, tmp_path, layer: str, *options: str) -> int:  # type: ignore[no-untyped-def]
+    """ogr2ogr one collection into a GeoPackage as an analyst (Basic auth); its feature count."""
+    out = tmp_path / f"{layer}-{abs(hash(options))}.gpkg"
+    copied = gdal("ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{served}/ogc", layer, *options,
+                  GDAL_HTTP_AUTH="BASIC", GDAL_HTTP_USERPWD=f"uji-analyst:{token_of(ds, 'analyst')}")
+    assert copied.returncode == 0, copied.stderr
+    info = gdal("ogrinfo", "-ro", "-so", str(out), layer).stdout
+    return int(info.split("Feature Count: ")[1].split()[0])
+
+
+def _sql_count(ds: Dataset, sql: str) -> int:
+    from sqlalchemy import text
+
+    with ds.engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+@needs_gdal_bin
+def test_ogr2ogr_copies_every_collection_with_filters_and_paging(served: str, ds: Dataset, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    log_path = live_server.log_path  # type: ignore[attr-defined]
+    assert _copy(served, ds, tmp_path, "areas") == _sql_count(ds, "SELECT count(*) FROM admin_area")
+    assert _copy(served, ds, tmp_path, "tps") == _sql_count(ds, "SELECT count(*) FROM polling_site") > 1000
+    incidents = _sql_count(ds, "SELECT count(*) FROM incident")
+    assert _copy(served, ds, tmp_path, "incidents") == incidents
+    kategori = next(iter(ds.incidents["kategori"].value_counts().index))
+    expected = _sql_count(ds, f"SELECT count(*) FROM incident WHERE kategori = '{kategori}'")
+    assert _copy(served, ds, tmp_path, "incidents", "-where", f"kategori = '{kategori}'") == expected
+    desa = _sql_count(ds, "SELECT count(*) FROM admin_area WHERE level = 'desa'")
+    assert _copy(served, ds, tmp_path, "areas", "-where", "level = 'desa'") == desa
+    in_box = _sql_count(ds, "SELECT count(*) FROM polling_site WHERE "
+                            "ST_Intersects(geom, ST_MakeEnvelope(122.2, -4.4, 122.5, -4.1, 4326))")
+    assert _copy(served, ds, tmp_path, "tps", "-spat", "122.2", "-4.4", "122.5", "-4.1") == in_box
+    with open(log_path, encoding="utf-8") as log:
+        requests = [line for line in log if '"GET /ogc/collections/' in line]
+    # GDAL sent the filters to the server (query parameters described in /ogc/api) ...
+    assert any(f"kategori={kategori}" in line for line in requests)
+    assert any("bbox=" in line for line in requests)
+    # ... and paged with the big next pages, not by 10
+    next_pages = [line for line in requests if "after=" in line]
+    assert next_pages and all("limit=1000" in line for line in next_pages)
+    assert all(" 200 " in line for line in requests if "/items" in line)

@@ -118,6 +118,9 @@ def test_ogc_document_covers_every_route_and_parameter(app, ds: Dataset) -> None
             value = {"bbox": "122,-5,123,-4", "datetime": "2019-01-01/..", "f": "json",
                      "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
                      "bbox-crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                     "filter-crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                     "filter": "id IS NOT NULL", "sortby": "-id", "filter-lang": "cql2-text",
+                     "properties": {"areas": "nama", "incidents": "kategori", "tps": "dpt"}[collection],
                      "after": "74.05" if collection == "areas" else "1"}.get(param["name"],
                                                                               _sample(param["schema"]))
             response = client.get(f"/ogc/collections/{collection}/items",

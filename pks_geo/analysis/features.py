@@ -39,8 +39,10 @@ class CollectionSpec:
     filters: dict[str, str] = field(default_factory=dict)
     """Extra query parameters: name -> column compared for equality."""
 
-    def feature_sql(self) -> str:
-        props = ", ".join(f"'{name}', {expr}" for name, expr in self.properties)
+    def feature_sql(self, only: tuple[str, ...] | None = None) -> str:
+        """``only``: the property names to write (validated against :attr:`properties`)."""
+        props = ", ".join(f"'{name}', {expr}" for name, expr in self.properties
+                          if only is None or name in only)
         return (f"json_build_object('type', 'Feature', 'id', {self.id_sql}, "
                 f"'geometry', ST_AsGeoJSON({self.geom_sql}, 6)::json, "
                 f"'properties', json_build_object({props}))::text")
@@ -138,6 +140,12 @@ class ItemQuery:
     date_to: date | None = None
     equals: dict[str, str] = field(default_factory=dict)
     after: str | None = None
+    filter_sql: str | None = None
+    """A CQL2 filter compiled by :mod:`pks_geo.analysis.cql2` (bound parameters ``cql_N``)."""
+    filter_params: dict[str, Any] = field(default_factory=dict)
+    sort_sql: str | None = None
+    """``ORDER BY`` items built from constant column expressions; keyset paging needs id order."""
+    properties: tuple[str, ...] | None = None
 
 
 COUNT_CAP = 10_000
@@ -160,7 +168,8 @@ class ItemsPage:
 def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]:
     parts, params = ["TRUE"], {}
     if query.bbox is not None:
-        parts.append(f"{spec.geom_column} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+        # the geometry itself, not its bounding box (ST_Intersects still uses the GiST index)
+        parts.append(f"ST_Intersects({spec.geom_column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")
         params.update(zip(("minx", "miny", "maxx", "maxy"), query.bbox, strict=True))
     if spec.datetime_sql and query.date_from:
         parts.append(f"{spec.datetime_sql} >= :date_from")
@@ -171,6 +180,9 @@ def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]
     for index, (name, value) in enumerate(sorted(query.equals.items())):
         parts.append(f"{spec.filters[name]} = :eq{index}")
         params[f"eq{index}"] = value
+    if query.filter_sql is not None:
+        parts.append(query.filter_sql)
+        params.update(query.filter_params)
     return " AND ".join(parts), params
 
 
@@ -197,12 +209,13 @@ def items(conn: Connection, spec: CollectionSpec, query: ItemQuery) -> ItemsPage
     if query.after is not None:
         keyset = f" AND {spec.id_sql} > :after"
         page_params["after"] = _after_value(spec, query.after)
+    order = f"{query.sort_sql}, {spec.id_sql}" if query.sort_sql else spec.id_sql
     rows = conn.execute(text(f"""
         WITH page AS (SELECT {spec.id_sql} AS pid FROM {spec.from_sql} WHERE {where}{keyset}
-                      ORDER BY {spec.id_sql} LIMIT :limit OFFSET :offset)
-        SELECT {spec.id_sql}::text, {spec.feature_sql()} FROM {spec.from_sql}
-        WHERE {spec.id_sql} IN (SELECT pid FROM page) ORDER BY {spec.id_sql}
-    """), page_params).all()  # every fragment is a constant of this module; values are bound
+                      ORDER BY {order} LIMIT :limit OFFSET :offset)
+        SELECT {spec.id_sql}::text, {spec.feature_sql(query.properties)} FROM {spec.from_sql}
+        WHERE {spec.id_sql} IN (SELECT pid FROM page) ORDER BY {order}
+    """), page_params).all()  # fragments are constants (or compiled from them); values are bound
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     return ItemsPage([row[1] for row in rows], matched, more, rows[-1][0] if more else None)

@@ -20,8 +20,17 @@ from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy.exc import DataError, ProgrammingError
 
-from pks_geo.analysis.features import COLLECTIONS, CollectionSpec, ItemQuery, extent, item, items
+from pks_geo.analysis.features import (
+    COLLECTIONS,
+    CollectionSpec,
+    ItemQuery,
+    extent,
+    item,
+    items,
+    property_schema,
+)
 from pks_geo.web.auth import current_role, current_user, has_role
 from pks_geo.web.context import engine, settings
 from pks_geo.web.credentials import AUTH_HINT, add_challenge
@@ -36,6 +45,7 @@ from pks_geo.web.ogc_params import (
     parse_datetime,
     parse_int,
 )
+from pks_geo.web.ogc_part3 import parse_part3
 from pks_geo.web.openapi_parts import OPENAPI_MEDIA_TYPE
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -53,6 +63,17 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
 
 
@@ -156,6 +177,9 @@ def _collection_document(spec: CollectionSpec, lang: str) -> dict[str, Any]:
         "links": [
             _link(_url("ogc.collection", collection_id=spec.id), "self", JSON, spec.title[lang]),
             _link(_url("ogc.collection_items", collection_id=spec.id), "items", GEOJSON, "items"),
+            _link(_url("ogc.queryables", collection_id=spec.id),
+                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
+                  "queryable properties"),
         ],
         "extent": {"spatial": {"bbox": [bbox] if bbox else [[-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}},
     }
@@ -186,6 +210,28 @@ def collection(collection_id: str):  # type: ignore[no-untyped-def]
     return _json(_collection_document(spec, _lang()))
 
 
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str):  # type: ignore[no-untyped-def]
+    """JSON Schema of the properties ``filter`` and ``sortby`` may name (Part 3)."""
+    spec = _collection_or_error(collection_id)
+    if (denied := _denied(spec)) is not None:
+        return denied
+    check_parameters(COMMON_PARAMETERS)
+    properties: dict[str, Any] = {"geometry": {"$ref": "https://geojson.org/schema/Geometry.json",
+                                               "x-ogc-role": "primary-geometry"}}
+    for name, _ in spec.properties:
+        schema = property_schema(name)
+        schema.pop("nullable", None)
+        schema["type"] = [schema["type"], "null"]
+        properties[name] = {"title": name, **schema}
+    return _json({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": _url("ogc.queryables", collection_id=spec.id),
+        "type": "object", "title": spec.title[_lang()], "properties": properties,
+        "additionalProperties": False,
+    }, "application/schema+json")
+
+
 # --- items --------------------------------------------------------------------------------
 
 def _item_query(spec: CollectionSpec) -> ItemQuery:
@@ -197,8 +243,14 @@ def _item_query(spec: CollectionSpec) -> ItemQuery:
     after = request.args.get("after") or None
     if after is not None and (len(after) > 64 or "\x00" in after):
         raise OgcError(400, "InvalidParameterValue", "after must be a feature id of this collection", "after")
+    part3 = parse_part3(spec)
+    if after is not None and part3.sort_sql is not None:
+        raise OgcError(400, "InvalidParameterValue", "after (keyset) pages in id order only; with "
+                                                     "sortby use offset, as the next links do", "after")
     return ItemQuery(limit=limit, offset=offset, bbox=parse_bbox(), date_from=date_from,
-                     date_to=date_to, equals=equals, after=after)
+                     date_to=date_to, equals=equals, after=after, filter_sql=part3.filter_sql,
+                     filter_params=part3.filter_params, sort_sql=part3.sort_sql,
+                     properties=part3.properties)
 
 
 def _page_url(spec: CollectionSpec, **changes: Any) -> str:
@@ -221,6 +273,9 @@ def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
             page = items(conn, spec, query)
         except ValueError as exc:  # an after cursor that is no id of this collection
             raise OgcError(400, "InvalidParameterValue", str(exc), "after") from None
+        except (DataError, ProgrammingError) as exc:  # e.g. a filter comparing a number with text
+            raise OgcError(400, "InvalidParameterValue", "filter: PostgreSQL refused it: "
+                           + str(exc.orig).splitlines()[0][:200], "filter") from None
     features = page.features
     mimetype = JSON if request.args.get("f") == "json" else GEOJSON
     links = [
@@ -229,10 +284,13 @@ def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
               JSON if mimetype == GEOJSON else GEOJSON, "this page in the other JSON media type"),
         _link(_url("ogc.collection", collection_id=spec.id), "collection", JSON, spec.title[_lang()]),
     ]
-    if page.more:  # the next page continues after this page's last id (keyset), at any depth
+    if page.more and query.sort_sql is None:  # continues after this page's last id (keyset)
         links.append(_link(_page_url(spec, after=page.next_after, offset=None,
                                      limit=max(query.limit, NEXT_LIMIT)),
                            "next", mimetype, "next page"))
+    elif page.more:  # sorted by properties: offset pages
+        links.append(_link(_page_url(spec, offset=query.offset + query.limit), "next", mimetype,
+                           "next page"))
     if query.offset > 0 and query.after is None:
         links.append(_link(_page_url(spec, offset=max(query.offset - query.limit, 0), limit=query.limit),
                            "prev", mimetype, "previous page"))

@@ -14,8 +14,9 @@ from flask import request
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COMMON_PARAMETERS = ("f", "lang")
 FORMATS = ("json", "geojson")
-QUERYABLES_ROUTE = False
-ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs")
+QUERYABLES_ROUTE = True
+ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs",
+                                        "filter", "filter-lang", "filter-crs", "sortby", "properties")
 
 
 class OgcError(Exception):

@@ -298,3 +298,20 @@ def test_cli_export_writes_files_and_respects_the_role(world, tmp_path) -> None:
     assert not (tmp_path / "x.geojson").exists()
     bad = runner.invoke(main, ["export", "tps", "-o", target, "--param", "max_tps"], env=env)
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
+
+
+def test_csv_names_one_charset_and_gpkg_is_version_1_2(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import sqlite3
+    import subprocess
+
+    response = _get(world, "/api/v1/export/tps.csv", "viewer")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    path = tmp_path / "tps.gpkg"
+    path.write_bytes(_get(world, "/api/v1/export/tps.gpkg", "viewer").data)
+    with sqlite3.connect(path) as db:  # GeoPackage 1.2.x: user_version 102xx, application_id 'GPKG'
+        assert 10200 <= db.execute("PRAGMA user_version").fetchone()[0] < 10300
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+    if shutil.which("ogrinfo"):  # GDAL 3.6 (QGIS 3.22's generation) reads it without a warning
+        info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True, text=True)
+        assert info.returncode == 0 and "Warning" not in info.stderr and "version" not in info.stderr.lower()

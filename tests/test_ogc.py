@@ -65,7 +65,8 @@ def test_collections_list_what_the_role_may_read(client, ds: Dataset) -> None:  
     analyst = _json(client.get("/ogc/collections", headers=bearer(ds, "analyst")))
     assert [c["id"] for c in analyst["collections"]] == ["areas", "incidents", "tps"]
     incidents = next(c for c in analyst["collections"] if c["id"] == "incidents")
-    assert incidents["extent"]["temporal"]["interval"][0][0] == str(ds.incidents["event_date"].min())
+    start, end = incidents["extent"]["temporal"]["interval"][0]  # RFC 3339 date-times
+    assert start == f"{ds.incidents['event_date'].min()}T00:00:00Z" and end.endswith("T23:59:59Z")
     minx, miny, maxx, maxy = _json(client.get("/ogc/collections/areas"))["extent"]["spatial"]["bbox"][0]
     assert 121.8 < minx < maxx < 123.0 and -4.6 < miny < maxy < -3.9
     assert _rels(_json(client.get("/ogc/collections/tps")))["items"]["type"] == "application/geo+json"

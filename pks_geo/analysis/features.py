@@ -234,7 +234,9 @@ def item(conn: Connection, spec: CollectionSpec, fid: str) -> str | None:
 
 
 def extent(conn: Connection, spec: CollectionSpec) -> tuple[list[float] | None, list[str | None] | None]:
-    """Spatial bbox [minx, miny, maxx, maxy] and temporal interval [start, end] (ISO dates)."""
+    """Spatial bbox [minx, miny, maxx, maxy] and temporal interval [start, end] as RFC 3339
+    date-times (what OGC API – Features asks for): from the start of the first day to the end
+    of the last, in UTC."""
     when = spec.datetime_sql
     temporal = (f"min({when})::text AS t0, max({when})::text AS t1" if when
                 else "NULL::text AS t0, NULL::text AS t1")
@@ -243,5 +245,6 @@ def extent(conn: Connection, spec: CollectionSpec) -> tuple[list[float] | None, 
         f"SELECT ST_Extent({spec.geom_column}) AS x, {temporal} "
         f"FROM {spec.from_sql}) e")).one()
     bbox = None if row[0] is None else [round(float(v), 6) for v in row[:4]]
-    interval = [row[4], row[5]] if spec.datetime_sql else None
+    interval = ([f"{row[4]}T00:00:00Z" if row[4] else None, f"{row[5]}T23:59:59Z" if row[5] else None]
+                if spec.datetime_sql else None)
     return bbox, interval

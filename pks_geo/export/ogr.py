@@ -108,6 +108,9 @@ def write_ogr(export: DatasetExport, metadata: dict[str, Any], fmt: str, path: P
             kwargs["layer_metadata"] = _flat(metadata)
             if index == 0:
                 kwargs["dataset_metadata"] = _flat(metadata)
+                # GeoPackage 1.2: what QGIS 3.22 / GDAL 3.6 read without a version warning
+                # (GDAL >= 3.9 writes 1.4 by default, which they flag as newer than they know)
+                kwargs["dataset_options"] = {"VERSION": "1.2"}
         elif index == 0:
             marking = metadata.get("marking")
             kwargs["dataset_options"] = {

@@ -49,7 +49,8 @@ def export(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
         return json_error(400, exc.parameter, exc.message)
     except (SecurityDataError, ConfigError) as exc:
         return json_error(500, None, str(exc))
-    response = Response(prepared.chunks(), mimetype=prepared.mimetype, direct_passthrough=True)
+    # content_type, not mimetype: Flask would append a second "; charset=utf-8" to text/csv
+    response = Response(prepared.chunks(), content_type=prepared.mimetype, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     response.headers["Cache-Control"] = "no-store"
     if prepared.metadata.get("marking"):

@@ -158,20 +158,35 @@ def _serve(url: str, config: dict[str, Any], port: int, ready: Any) -> None:
     server.run()
 
 
-@contextmanager
-def live_server(engine: Engine, **config: Any) -> Iterator[str]:
-    """The real app under waitress on a free loopback port, in a process of its own.
+def _serve_bytes(body: bytes, content_type: str, port: int, ready: Any) -> None:
+    """Child process: waitress answering every request with ``body`` (a cache-hit reference)."""
+    from waitress.server import create_server
 
-    Like a deployment (``pks-geo serve``): the server does not share an interpreter (and its
-    lock) with the benchmark's client and reference measurements, which would slow whichever
-    side happens to wait for it."""
-    url = engine.url.render_as_string(hide_password=False)
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    ready.set()
+    server.run()
+
+
+@contextmanager
+def bytes_server(body: bytes, content_type: str = "application/geo+json") -> Iterator[str]:
+    """The same WSGI server as the app's, serving ``body`` from memory for every request: what a
+    cached response costs with no application at all, the fair reference for a cache hit."""
+    with _spawned(_serve_bytes, (body, content_type)) as url:
+        yield url
+
+
+@contextmanager
+def _spawned(target: Any, args: tuple[Any, ...]) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
-    process = context.Process(target=_serve, args=(url, config, port, ready), daemon=True)
+    process = context.Process(target=target, args=(*args, port, ready), daemon=True)
     process.start()
     try:
         if not ready.wait(120):
@@ -189,6 +204,18 @@ def live_server(engine: Engine, **config: Any) -> Iterator[str]:
     finally:
         process.terminate()
         process.join(10)
+
+
+@contextmanager
+def live_server(engine: Engine, **config: Any) -> Iterator[str]:
+    """The real app under waitress on a free loopback port, in a process of its own.
+
+    Like a deployment (``pks-geo serve``): the server does not share an interpreter (and its
+    lock) with the benchmark's client and reference measurements, which would slow whichever
+    side happens to wait for it."""
+    url = engine.url.render_as_string(hide_password=False)
+    with _spawned(_serve, (url, config)) as base:
+        yield base
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -164,13 +164,22 @@ def incident_points(engine: Engine, filters: FilterSet, points: str = "exact") -
     return np.array(rows, dtype=float).reshape(-1, 2)
 
 
-def _wgs84_geojson(geom: shapely.Geometry) -> bytes:
+def _wgs84_geojson(geom: shapely.Geometry) -> bytes | None:
+    """GeoJSON of a metric (Multi)Polygon in WGS 84; ``None`` when nothing areal is left.
+
+    Validity is the last step: reprojection and the 1e-6 degree grid the GeoJSON is written
+    on can make rings touch or cross again, so the bands are snapped to that grid with
+    ``set_precision`` (which returns valid polygons) after, not before, both."""
     def project(coords: np.ndarray) -> np.ndarray:
         lon, lat = _to_wgs84.transform(coords[:, 0], coords[:, 1])
-        return np.round(np.column_stack([lon, lat]), 6)
+        return np.column_stack([lon, lat])
 
-    lonlat = shapely.transform(geom, project)
-    return shapely.to_geojson(shapely.orient_polygons(lonlat)).encode()
+    snapped = shapely.set_precision(shapely.transform(geom, project), 1e-6)
+    parts = shapely.get_parts(snapped)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) == 0:
+        return None
+    return shapely.to_geojson(shapely.orient_polygons(shapely.MultiPolygon(list(parts)))).encode()
 
 
 def heat_surface(engine: Engine, filters: FilterSet, options: HeatOptions) -> dict[str, object]:
@@ -200,8 +209,10 @@ def heat_surface(engine: Engine, filters: FilterSet, options: HeatOptions) -> di
         polygons = polygons[shapely.get_type_id(polygons) == 3]
         if len(polygons) == 0:
             continue
-        features.append({"type": "Feature", "id": band,
-                         "geometry": orjson.Fragment(_wgs84_geojson(shapely.MultiPolygon(list(polygons)))),
+        geojson = _wgs84_geojson(shapely.MultiPolygon(list(polygons)))
+        if geojson is None:
+            continue
+        features.append({"type": "Feature", "id": band, "geometry": orjson.Fragment(geojson),
                          "properties": {"band": band, "lower": round(lower, 4), "upper": round(upper, 4)}})
     meta["features"] = features
     return meta

@@ -32,12 +32,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from pks_geo import schema
-from pks_geo.config import Settings
+from pks_geo.config import PROJECT_ROOT, Settings
 from pks_geo.db import get_engine
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
-SHARED = Settings().boundaries_dir
+SHARED = PROJECT_ROOT.parent / "shared" / "boundaries"
+"""Boundary files beside the project's checkouts: Konawe Selatan and the province and national
+scale files (the last two are not shipped in data/boundaries)."""
 
 SCALES: dict[str, list[Path]] = {
     "kabupaten": [SHARED / "konawe_selatan_kabupaten.geojson", SHARED / "konawe_selatan_kecamatan.geojson",

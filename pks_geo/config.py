@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout root; used to find ``data/``, ``web/`` and the shared boundary folder."""
+"""The checkout root; used to find ``data/`` (boundaries included) and ``web/``."""
 
 ENV_PREFIX = "PKS_GEO_"
 DEFAULT_PG_PORT = 54329
@@ -29,7 +29,8 @@ def _default_data_dir() -> Path:
 
 
 def _default_boundaries_dir() -> Path:
-    return PROJECT_ROOT.parent / "shared" / "boundaries"
+    """The Konawe Selatan files shipped in ``data/boundaries`` (a plain clone runs its demo)."""
+    return PROJECT_ROOT / "data" / "boundaries"
 
 
 @dataclass(frozen=True)

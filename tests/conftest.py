@@ -20,13 +20,17 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from pks_geo import schema
-from pks_geo.config import Settings
+from pks_geo.config import PROJECT_ROOT, Settings
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.localpg import LocalCluster
 from pks_geo.manifest import load_manifest
 
-SHARED_BOUNDARIES = Settings().boundaries_dir
+KS_BOUNDARIES = Settings().boundaries_dir
+"""The Konawe Selatan files the project ships (data/boundaries): the tests' default region."""
+SHARED_BOUNDARIES = PROJECT_ROOT.parent / "shared" / "boundaries"
+"""The province and national files (and the upstream mirror) beside the project's checkouts, for
+scale tests; not shipped with the project."""
 
 
 def _admin_url() -> str:
@@ -91,9 +95,9 @@ def engine(database_url: str) -> Engine:
 
 @pytest.fixture(scope="session")
 def ks_boundary_paths() -> list[Path]:
-    paths = load_manifest().boundary_paths(SHARED_BOUNDARIES)
+    paths = load_manifest().boundary_paths(KS_BOUNDARIES)
     missing = [p for p in paths if not p.exists()]
-    assert not missing, f"shared boundary files missing: {missing}"
+    assert not missing, f"boundary files missing: {missing}"
     return paths
 
 

@@ -16,10 +16,10 @@ from pks_geo.analysis.weights import (
     build_weights,
     frame_from_geojson,
 )
-from pks_geo.config import Settings
+from tests.conftest import SHARED_BOUNDARIES
 from tests.hotspot_data import fresh_ks_engine, ks_desa_weights
 
-BOUNDARIES = Settings().boundaries_dir
+BOUNDARIES = SHARED_BOUNDARIES  # the province file is shared scale data
 
 
 def _links(weights) -> set[frozenset[str]]:  # type: ignore[no-untyped-def]

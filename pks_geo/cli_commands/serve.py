@@ -52,7 +52,7 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.command()
 @click.option("--boundaries", "boundaries_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder with the Konawe Selatan GeoJSON files (default: PKS_GEO_BOUNDARIES_DIR "
-                   "or ../shared/boundaries).")
+                   "or the files shipped in data/boundaries).")
 @click.option("--remove", is_flag=True,
               help="Delete the demo data (source 'contoh') and nothing else, then stop.")
 @friendly_errors

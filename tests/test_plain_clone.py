@@ -1,0 +1,43 @@
+"""A plain clone runs its own demo: nothing at run time needs ``../shared/`` (issue 16).
+
+The tracked files of this checkout are copied into a temporary folder with nothing beside it,
+and that copy's ``pks-geo demo`` sets up an empty database: boundaries from its own
+``data/boundaries``, elections, demo incidents and TPS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from pks_geo.config import PROJECT_ROOT
+
+
+def test_a_copy_of_the_repository_alone_loads_the_demo(empty_engine: Engine, tmp_path: Path) -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    clone = tmp_path / "alone" / "pks-geo"
+    for name in tracked:
+        source = PROJECT_ROOT / name
+        if source.is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    assert not (clone.parent.parent / "shared").exists() and not (clone.parent / "shared").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PKS_GEO_")}
+    env.update(PKS_GEO_DATABASE_URL=empty_engine.url.render_as_string(hide_password=False),
+               PYTHONPATH=str(clone))
+    code = (f"import pks_geo; assert pks_geo.__file__.startswith({str(clone)!r}), pks_geo.__file__\n"
+            "from pks_geo.cli import main; main()")
+    result = subprocess.run([sys.executable, "-c", code, "demo"], cwd=clone, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "demo ready" in result.stdout
+    with empty_engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT level, count(*) FROM admin_area GROUP BY level")).all())
+        incidents = conn.execute(text("SELECT count(*) FROM incident WHERE source = 'contoh'")).scalar()
+    assert counts == {"kabupaten": 1, "kecamatan": 25, "desa": 351}
+    assert incidents > 0

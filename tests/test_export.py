@@ -315,3 +315,27 @@ def test_csv_names_one_charset_and_gpkg_is_version_1_2(world, tmp_path) -> None:
     if shutil.which("ogrinfo"):  # GDAL 3.6 (QGIS 3.22's generation) reads it without a warning
         info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True, text=True)
         assert info.returncode == 0 and "Warning" not in info.stderr and "version" not in info.stderr.lower()
+
+
+def test_kml_carries_the_map_colours(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import xml.etree.ElementTree as ET
+
+    from pks_geo.export.kml_style import kml_color
+
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    root = ET.fromstring(_get(world, "/api/v1/export/choropleth.kml?level=desa", "viewer").data)
+    styles = {s.get("id"): s.findtext("k:PolyStyle/k:color", None, ns)
+              for s in root.iter(f"{{{ns['k']}}}Style")}
+    choropleth = json.loads(_get(world, "/api/v1/choropleth?level=desa", "viewer").data)
+    legend = choropleth["legend"]
+    placemarks = list(root.iter(f"{{{ns['k']}}}Placemark"))
+    assert len(placemarks) == 351 and len(styles) >= 2
+    for placemark in placemarks:
+        data = {d.get("name"): d.text for d in placemark.iter(f"{{{ns['k']}}}SimpleData")}
+        cls = data.get("class")
+        colour = legend["no_data"]["color"] if cls in (None, "") else legend["colors"][int(cls)]
+        style_id = placemark.findtext("k:styleUrl", "", ns).lstrip("#")
+        assert styles[style_id] == kml_color(colour, "b3"), data.get("kode")
+    hot = ET.fromstring(_get(world, "/api/v1/export/hotspots.kml?level=kecamatan&permutations=99",
+                             "viewer").data)
+    assert all(p.find("k:styleUrl", ns) is not None for p in hot.iter(f"{{{ns['k']}}}Placemark"))

@@ -121,3 +121,7 @@ def write_ogr(export: DatasetExport, metadata: dict[str, Any], fmt: str, path: P
             pyogrio.write_arrow(reader, str(path), layer=layer.name, driver=driver, geometry_name="geometry",
                                 geometry_type=layer.geometry_type, crs="EPSG:4326", append=index > 0,
                                 **kwargs)
+    if fmt == "kml":  # GDAL writes no <Style>: give the placemarks the map's colours
+        from pks_geo.export.kml_style import add_styles
+
+        add_styles(path)

@@ -15,7 +15,8 @@ from pks_geo.web import create_app
 from tests.hotspot_data import compact_cluster, fresh_ks_engine, insert_counts, ks_desa_weights
 
 PLANT_SEED = "74.05.11.2016"
-GI_PROPERTIES = {"kode", "nama", "value", "n_incidents", "gi_z", "p_value", "p_fdr", "gi_bin", "confidence"}
+GI_PROPERTIES = {"kode", "nama", "value", "n_incidents", "gi_z", "p_value", "p_fdr", "gi_bin", "confidence",
+                 "neighbours", "explanation"}
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +54,14 @@ def api(api_app):  # type: ignore[no-untyped-def]
 
 
 def test_hotspots_are_rfc7946_with_method_metadata(api, planted) -> None:  # type: ignore[no-untyped-def]
-    response = api.get("/api/v1/hotspots?level=desa&permutations=9999&seed=42&from=2024-01-01")
+    response = api.get("/api/v1/hotspots?level=desa&inference=permutation&permutations=9999&seed=42"
+                       "&from=2024-01-01")
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     fc = response.get_json()
     assert fc["type"] == "FeatureCollection" and "crs" not in fc
-    assert (fc["method"], fc["weights"], fc["permutations"], fc["fdr"]) == ("gi_star", "queen", 9999, True)
+    # FDR over 351 desa needs p <= 0.05 / 351 reachable: 9,999 permutations are raised to 14,039
+    assert (fc["method"], fc["weights"], fc["permutations"], fc["fdr"]) == ("gi_star", "queen", 14039, True)
+    assert fc["significance"]["permutations_requested"] == 9999 and fc["significance"]["note"] is None
     assert fc["insufficient_data"] is False and fc["n_incidents"] == sum(
         f["properties"]["n_incidents"] for f in fc["features"])
     assert len(fc["features"]) == 351

@@ -74,18 +74,20 @@ def test_an_all_zero_neighbourhood_is_not_called_cold(weights) -> None:  # type:
     y = np.zeros(len(weights.ids))
     y[:40] = 3.0  # incidents only in Tinanggea and Angata (codes sort first)
     quiet = weights.ids.index("74.05.11.2016")
-    ours = gi_star(y, weights, permutations=999, seed=3, fdr=False)
+    ours = gi_star(y, weights, permutations=999, seed=3, fdr=False, inference="permutation")
     esda_p = G_Local(y, weights.fresh_w(), transform="B", star=True, permutations=999, seed=3,
                      n_jobs=1).p_sim
     assert esda_p[quiet] <= 0.002  # esda's directed p reads the tie as extreme ...
     assert ours["p_value"].iloc[quiet] > 0.5  # ... ours does not
     assert ours["gi_bin"].iloc[quiet] == 0
+    assert gi_star(y, weights, fdr=False)["gi_bin"].iloc[quiet] == 0  # nor the analytic default
 
 
 def test_a_seed_repeats_the_result_and_another_seed_changes_it(weights) -> None:  # type: ignore[no-untyped-def]
     y = np.random.default_rng(9).poisson(2, len(weights.ids)).astype(float)
-    first, again = gi_star(y, weights, 199, seed=7), gi_star(y, weights, 199, seed=7)
-    other = gi_star(y, weights, 199, seed=8)
+    first = gi_star(y, weights, 199, seed=7, inference="permutation")
+    again = gi_star(y, weights, 199, seed=7, inference="permutation")
+    other = gi_star(y, weights, 199, seed=8, inference="permutation")
     pd.testing.assert_frame_equal(first, again)
     assert not np.array_equal(first["p_value"].to_numpy(), other["p_value"].to_numpy())
     np.testing.assert_array_equal(first["gi_z"].to_numpy(), other["gi_z"].to_numpy())

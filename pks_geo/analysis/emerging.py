@@ -4,8 +4,9 @@ space-time pattern categories GIS users know from ArcGIS's Emerging Hot Spot Ana
 Windows are calendar months (``window=month``; the range is ``from``..``to``, else the
 first..last filtered incident) or the stages of one election in calendar order
 (``window=stage``; incidents tagged with that election and stage). In every window Gi* is
-computed exactly as in :mod:`pks_geo.analysis.hotspots` (same weights, permutations, seed,
-FDR). A window with too few incidents (``min_incidents``) gets z = 0 and no significance.
+computed exactly as in :mod:`pks_geo.analysis.hotspots` (same weights, ``inference``
+(analytic p from the Gi* z by default), permutations, seed, FDR). A window with too few
+incidents (``min_incidents``) gets z = 0 and no significance.
 
 An area is *hot* (*cold*) in a window when its ``gi_bin`` is at least +k (at most -k), k = 1,
 2, 3 for ``confidence`` 90, 95 (default), 99 %. The **trend** is the Mann–Kendall test
@@ -197,8 +198,9 @@ class EmergingResult:
     extra: dict[str, object] = field(default_factory=dict)
 
     def meta(self) -> dict[str, object]:
-        return {"method": "gi_star", "window": self.window, "confidence": self.confidence,
-                "weights": self.weights, "permutations": self.options.permutations,
+        return {"method": "gi_star", "inference": self.options.inference, "window": self.window,
+                "confidence": self.confidence, "weights": self.weights,
+                "permutations": self.options.permutations if self.options.inference == "permutation" else 0,
                 "seed": self.options.seed, "fdr": self.options.fdr,
                 "min_incidents": self.options.min_incidents,
                 "n_incidents": int(self.table["n_incidents"].sum()) if len(self.table) else 0,
@@ -236,7 +238,10 @@ def emerging_hotspots(engine: Engine, level: str, metric: str, filters: FilterSe
         sign_columns.append(_signs(table["gi_bin"], confidence))
         infos.append({"label": w.label, "from": w.date_from.isoformat() if w.date_from else None,
                       "to": w.date_to.isoformat() if w.date_to else None,
-                      "n_incidents": result.n_incidents, "insufficient_data": result.insufficient_data})
+                      "n_incidents": result.n_incidents, "insufficient_data": result.insufficient_data,
+                      "permutations": result.permutations_run, "p_cut_95": result.p_cut,
+                      "n_hot": int((sign_columns[-1] > 0).sum()), "n_cold": int((sign_columns[-1] < 0).sum()),
+                      "note": result.note})
     z_matrix, sign_matrix = np.column_stack(z_columns), np.column_stack(sign_columns)
     out = base.copy()
     trends = [mann_kendall(row) for row in z_matrix]

@@ -348,7 +348,8 @@ def compute_risk(engine: Engine, election: str | None = None, *, data: SecurityD
         posts = _nearest_posts(conn, params, data)
     notes: list[str] = []
     bins, hotspot_note = (_hotspot_bins(engine, date_from, date_to, cfg.hotspot["permutations"],
-                                        cfg.hotspot["fdr"]) if with_hotspots else ({}, "not requested"))
+                                        cfg.hotspot["fdr"], cfg.hotspot.get("inference", "analytic"))
+                          if with_hotspots else ({}, "not requested"))
     if hotspot_note:
         notes.append(texts["hotspot_skipped"].format(reason=hotspot_note))
     taxonomy = load_taxonomy()
@@ -415,7 +416,7 @@ def _nearest_posts(conn: Connection, params: dict[str, Any],
 
 
 def _hotspot_bins(engine: Engine, date_from: date, date_to: date, permutations: int,
-                  fdr: bool = True) -> tuple[dict[str, int], str | None]:
+                  fdr: bool = True, inference: str = "analytic") -> tuple[dict[str, int], str | None]:
     """Gi* bin per desa code over the window, or ({}, reason) when the factor cannot be used."""
     try:
         from pks_geo.analysis.filters import FilterSet
@@ -423,7 +424,8 @@ def _hotspot_bins(engine: Engine, date_from: date, date_to: date, permutations: 
     except ImportError as exc:  # the hotspot module is optional for this factor
         return {}, f"hotspot module not available ({exc})"
     result = hotspots(engine, "desa", "count", FilterSet(level="desa", date_from=date_from, date_to=date_to),
-                      HotspotOptions(method="gi_star", permutations=permutations, fdr=fdr))
+                      HotspotOptions(method="gi_star", permutations=permutations, fdr=fdr,
+                                     inference=inference))
     if result.insufficient_data:
         return {}, result.reason or "insufficient data"
     table = result.table

@@ -378,6 +378,10 @@ def parse_risk(data: dict[str, Any], origin: str = "risk.toml") -> RiskConfig:
     if not isinstance(hot.get("fdr", True), bool):
         raise SecurityDataError(f"{origin} [hotspot] fdr: expected true or false, got {hot.get('fdr')!r}")
     hot["fdr"] = hot.get("fdr", True)
+    hot["inference"] = hot.get("inference", "analytic")
+    if hot["inference"] not in ("analytic", "permutation"):
+        raise SecurityDataError(f"{origin} [hotspot] inference: expected analytic or permutation, "
+                                f"got {hot['inference']!r}")
     bin_share = {int(k): _number(v, f"{origin} [hotspot] bin_share.{k}", low=0, high=1)
                  for k, v in dict(hot.pop("bin_share", {3: 1.0, 2: 0.67, 1: 0.33})).items()}
     return RiskConfig({"rawan": rawan, "sangat rawan": sangat}, inc, weights, hot, bin_share, prev,

@@ -24,7 +24,7 @@ def warm_up() -> None:
 
     values = np.arange(16, dtype=float)
     weights = lat2W(4, 4)
-    gi_star(values, weights, permutations=99, seed=1)
+    gi_star(values, weights, permutations=99, seed=1, inference="permutation")
     local_moran(values, lat2W(4, 4), permutations=99, seed=1)
     mapclassify.FisherJenks(values, k=3)
 

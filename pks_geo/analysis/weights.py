@@ -48,11 +48,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from libpysal.weights import W, fill_diagonal, fuzzy_contiguity
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from sqlalchemy import Engine, text
 
+from pks_geo.analysis.significance import to_csr
 from pks_geo.models import METRIC_SRID
 
 WEIGHT_KINDS = ("queen", "distance")
@@ -101,6 +102,7 @@ class AreaWeights:
     _w: W | None = field(default=None, repr=False)
     _star: W | None = field(default=None, repr=False)
     _subsets: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _csr: dict = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     """Held while a statistic uses :attr:`star_w` (esda resets its caches in place)."""
 
@@ -123,6 +125,13 @@ class AreaWeights:
                 star.transform = "B"
             self._star = star
         return self._star
+
+    def csr(self, self_weight: float = 0.0) -> csr_matrix:
+        """Binary weights as a sparse matrix in ``ids`` order with ``self_weight`` on the
+        diagonal (1 for Gi*), built once: analytic Gi* is then one sparse product."""
+        if self_weight not in self._csr:
+            self._csr[self_weight] = to_csr(self.neighbors, self.ids, self_weight)
+        return self._csr[self_weight]
 
     def fresh_w(self) -> W:
         with warnings.catch_warnings():

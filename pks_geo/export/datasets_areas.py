@@ -19,8 +19,8 @@ from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
 
-HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, "metric", "smooth", "method", "permutations", "fdr", "seed",
-                      "weights", "band_m", "min_incidents")
+HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, "metric", "smooth", "method", "inference", "permutations", "fdr",
+                      "seed", "weights", "band_m", "min_incidents")
 AGGREGATE_SOURCE = "Incident records of pks-geo (table incident), counted per area; DPT from the TPS lists"
 
 
@@ -79,9 +79,13 @@ def hotspot_options(ctx: ExportContext) -> hotspots.HotspotOptions:
         raise ParameterError("method", f"unknown value {method!r}; "
                                        f"expected one of {', '.join(hotspots.METHODS)}")
     low, high = hotspots.PERMUTATION_RANGE
+    inference = ctx.value("inference") or hotspots.DEFAULT_INFERENCE[method]
+    if inference not in hotspots.INFERENCES:
+        raise ParameterError("inference", f"unknown value {inference!r}; "
+                                          f"expected one of {', '.join(hotspots.INFERENCES)}")
     return hotspots.HotspotOptions(
-        method=method, weights=kind, band_m=band,
-        permutations=_number(ctx, "permutations", int, hotspots.DEFAULT_PERMUTATIONS, low, high),
+        method=method, weights=kind, band_m=band, inference=inference,
+        permutations=_number(ctx, "permutations", int, None, low, high),
         seed=_number(ctx, "seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
         fdr=parse_bool(ctx.value("fdr") or "true", "fdr"),
         min_incidents=_number(ctx, "min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))

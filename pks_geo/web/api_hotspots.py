@@ -37,6 +37,7 @@ from pks_geo.analysis.version_watch import current_versions
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.web.auth import has_role, require_role
 from pks_geo.web.context import engine, json_error
+from pks_geo.web.i18n import current_language
 
 bp = Blueprint("api_hotspots", __name__, url_prefix="/api/v1")
 
@@ -47,8 +48,8 @@ ALWAYS_ALLOWED = ("lang", "_")
 CACHE_SIZE = 64
 VIEWER_MIN_POINTS = 3
 
-STAT_PARAMETERS = ("metric", "smooth", "method", "permutations", "fdr", "seed", "weights", "band_m",
-                   "min_incidents")
+STAT_PARAMETERS = ("metric", "smooth", "method", "inference", "permutations", "fdr", "seed", "weights",
+                   "band_m", "min_incidents")
 ENDPOINT_PARAMETERS = {
     "hotspots": STAT_PARAMETERS,
     "clusters": ("eps_m", "min_points", "hull", "concavity", "points"),
@@ -99,10 +100,11 @@ def _hotspot_options(method_allowed: tuple[str, ...] = hotspots.METHODS) -> hots
     if kind != "distance" and band is not None:
         raise ParameterError("band_m", "band_m applies only to weights=distance")
     low, high = hotspots.PERMUTATION_RANGE
+    method = _choice("method", method_allowed, "gi_star")
     return hotspots.HotspotOptions(
-        method=_choice("method", method_allowed, "gi_star"),
-        weights=kind, band_m=band,
-        permutations=_number("permutations", int, hotspots.DEFAULT_PERMUTATIONS, low, high),
+        method=method, weights=kind, band_m=band,
+        inference=_choice("inference", hotspots.INFERENCES, hotspots.DEFAULT_INFERENCE[method]),
+        permutations=_number("permutations", int, None, low, high),
         seed=_number("seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
         fdr=parse_bool(_one("fdr") or "true", "fdr"),
         min_incidents=_number("min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
@@ -189,13 +191,15 @@ def hotspot_layer():  # type: ignore[no-untyped-def]
     filters = _filters()
     metric, smooth = _metric()
     options = _hotspot_options()
-    canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, **asdict(options)}
+    lang = current_language()
+    canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, "lang": lang,
+                 **asdict(options)}
 
     def compute() -> dict[str, Any]:
         result = hotspots.hotspots(engine(), filters.level, metric, filters, options, smooth=smooth)
         layer = area_layer(engine(), filters.level)
-        return hotspots.feature_collection(result, layer.geojson, level=filters.level, metric=metric,
-                                           smooth=smooth, filters=filters.echo())
+        return hotspots.feature_collection(result, layer.geojson, lang=lang, level=filters.level,
+                                           metric=metric, smooth=smooth, filters=filters.echo())
 
     return _cached_response("hotspots", canonical, compute)
 
@@ -295,7 +299,8 @@ def compare_layer():  # type: ignore[no-untyped-def]
                                          replace(options), confidence, smooth=smooth)
         layer = area_layer(engine(), filters.level)
         return emerging.feature_collection(table, layer.geojson, {
-            "method": "gi_star", "level": filters.level, "metric": metric, "smooth": smooth,
+            "method": "gi_star", "inference": options.inference, "level": filters.level, "metric": metric,
+            "smooth": smooth,
             "election": filters.election, "previous": previous, "confidence": confidence,
             "weights": table.attrs["current"]["weights"], "permutations": options.permutations,
             "seed": options.seed, "fdr": options.fdr, "current_period": table.attrs["current"],

@@ -57,17 +57,18 @@ INCIDENTS, TPS = 100_000, 10_000
 
 BARE_SQL = """
 WITH counts AS (
-    SELECT desa_kode AS kode, count(*) AS n FROM incident
-    WHERE counted AND desa_kode IS NOT NULL GROUP BY desa_kode
+    SELECT {level}_kode AS kode, count(*) AS n FROM incident
+    WHERE counted AND {level}_kode IS NOT NULL GROUP BY {level}_kode
 )
 SELECT json_build_object('type', 'FeatureCollection',
                          'features', json_agg(ST_AsGeoJSON(t.*, 'geom', 5)::json ORDER BY t.kode))::text
 FROM (
     SELECT a.kode, a.nama, coalesce(c.n, 0) AS value, coalesce(c.n, 0) AS n_incidents, g.geom
     FROM admin_area a JOIN {geometry_table} g USING (kode) LEFT JOIN counts c USING (kode)
-    WHERE a.level = 'desa'
+    WHERE a.level = '{level}'
 ) t
 """
+"""The bare SQL of a count choropleth: ``level`` and ``geometry_table`` are constants of the benches."""
 
 
 def log(message: str) -> None:
@@ -88,16 +89,16 @@ def prepare(engine: Engine) -> dict[str, Any]:
     return {"areas": counts, "incidents": INCIDENTS, "tps": TPS}
 
 
-def copy_display_geometries(engine: Engine) -> None:
+def copy_display_geometries(engine: Engine, level: str = "desa") -> None:
     """The app's simplified geometries into a table, so the bare SQL writes the same ones."""
-    geometries = display_geometries(engine, "desa").geometries
+    geometries = display_geometries(engine, level).geometries
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS bench_display_geom"))
+        conn.execute(text("DROP TABLE IF EXISTS bench_display_geom, bench_full_geom"))
         conn.execute(text("CREATE TABLE bench_display_geom (kode text PRIMARY KEY, geom geometry)"))
         conn.execute(text("INSERT INTO bench_display_geom VALUES (:kode, ST_GeomFromGeoJSON(:g))"),
                      [{"kode": k, "g": g.decode()} for k, g in geometries.items()])
         conn.execute(text("CREATE TABLE bench_full_geom AS SELECT kode, ST_ForcePolygonCCW(geom) AS geom "
-                          "FROM admin_area WHERE level = 'desa'"))
+                          "FROM admin_area WHERE level = :level"), {"level": level})
 
 
 class Http:
@@ -126,7 +127,7 @@ def measure(engine: Engine, reps: int) -> tuple[list[Result], dict[str, Any]]:
     with (psycopg.connect(plain_conninfo(engine), autocommit=True) as conn,
           live_server(engine, RESPONSE_CACHE_MB=0) as base, live_server(engine) as cached_base,
           bytes_server(body) as bytes_base):
-        bare = {name: BARE_SQL.format(geometry_table=table)
+        bare = {name: BARE_SQL.format(geometry_table=table, level="desa")
                 for name, table in (("simplified", "bench_display_geom"), ("full", "bench_full_geom"))}
         for name, sql in bare.items():
             text_out = conn.execute(sql).fetchone()[0].encode()

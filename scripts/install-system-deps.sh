@@ -13,6 +13,11 @@ if [[ "${PKS_GEO_SKIP_BROWSER:-0}" != "1" ]]; then
 fi
 command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+# R spdep only to regenerate the statistics oracle (tests/oracles/make_spdep_reference.py); the
+# test run reads its committed JSON, so CI does not need R.
+if [[ "${PKS_GEO_ORACLE:-0}" == "1" ]]; then
+  command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(spdep)' >/dev/null 2>&1 || need+=(r-cran-spdep)
+fi
 
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"

@@ -51,7 +51,8 @@ def test_english_switch(page, live_server: str) -> None:
         page.click(".pks-lang a[href$='lang=en']")
     page.wait_for_selector("body[data-ready='true']")
     assert "Kecamatan boundaries" in page.locator(".leaflet-control-layers").inner_text()
-    assert "Social Conflict Risk Map" in page.locator("h1").inner_text()
+    assert "Social Conflict Risk Map" in page.title()
+    assert page.locator("#logout, #login-link").count() <= 1 and page.locator("h1.pks-bar-title").count() == 1
     # the choice is remembered by cookie
     page.goto(live_server + "/")
     page.wait_for_selector("body[data-ready='true']")

@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import api_incidents, auth, incident_form, users_admin  # users, roles, incident writes
 
     auth.init_app(app)  # CSRF, session/Bearer authentication, /login
+    from pks_geo.web import layout  # the one header of every page (navigation per role)
+
+    layout.init_app(app)
     app.register_blueprint(api_incidents.bp)
     app.register_blueprint(incident_form.bp)
     app.register_blueprint(users_admin.bp)  # /admin/pengguna

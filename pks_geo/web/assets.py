@@ -48,4 +48,5 @@ MAP_SCRIPTS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
 MAP_STYLES = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
               ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
               ("markercluster_default_css", vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
+              ("pks_layout_css", "/static/css/layout.css"),
               ("pks_geo_css", "/static/css/map.css")]

@@ -282,3 +282,15 @@ def _merge_cockpit() -> None:
 
 
 _merge_cockpit()
+
+
+def _merge_pages() -> None:
+    """The layout's and the cockpit part 1 pages' texts: :mod:`pks_geo.web.i18n_pages`."""
+    from pks_geo.web.i18n_pages import PAGES
+
+    clash = set(PAGES) & set(CATALOGUE)
+    assert not clash, f"message ids defined twice: {sorted(clash)}"
+    CATALOGUE.update(PAGES)
+
+
+_merge_pages()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 MIGRATIONS = "pks_geo:migrations"
@@ -34,3 +35,8 @@ def current_revision(engine: Engine) -> str:
         if not has_table:
             return ""
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this code has a migration for (a backup of another is from a newer pks-geo)."""
+    return {script.revision for script in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}

@@ -49,5 +49,8 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
         f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
         '<script src="/static/js/tiles.js" defer></script>'
         '<script src="/static/js/analysis_layers.js" defer></script>'
-        '<script src="/static/js/map.js" defer></script>'), name="pks_config")
+        '<script src="/static/js/map.js" defer></script>'
+        '<script src="/static/js/share.js" defer></script>'
+        '<script src="/static/js/cockpit.js" defer></script>'
+        '<script src="/static/js/timechart.js" defer></script>'), name="pks_config")
     return figure.render()

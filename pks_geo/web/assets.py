@@ -13,7 +13,8 @@ from pks_geo.web import WEB_ROOT
 bp = Blueprint("assets", __name__)
 
 NODE_MODULES = WEB_ROOT / "node_modules"
-SERVED_PACKAGES = {"leaflet": "dist", "leaflet.markercluster": "dist", "leaflet.vectorgrid": "dist"}
+SERVED_PACKAGES = {"leaflet": "dist", "leaflet.markercluster": "dist", "leaflet.vectorgrid": "dist",
+                   "uplot": "dist"}
 """npm package -> sub-folder exposed under ``/vendor/<package>/``."""
 
 
@@ -43,10 +44,14 @@ def vendor_url(package: str, filename: str) -> str:
 
 MAP_SCRIPTS = [("leaflet", vendor_url("leaflet", "leaflet.js")),
                ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js")),
-               ("vectorgrid", vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js"))]
+               ("vectorgrid", vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js")),
+               ("uplot", vendor_url("uplot", "uPlot.iife.min.js"))]
 """Front-end packages the main map page loads, in order (folium's CDN defaults are replaced)."""
 MAP_STYLES = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
               ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
               ("markercluster_default_css", vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
+              ("uplot_css", vendor_url("uplot", "uPlot.min.css")),
               ("pks_layout_css", "/static/css/layout.css"),
-              ("pks_geo_css", "/static/css/map.css")]
+              ("pks_geo_css", "/static/css/map.css"),
+              ("pks_cockpit_css", "/static/css/cockpit.css"),
+              ("pks_share_css", "/static/css/share.css")]

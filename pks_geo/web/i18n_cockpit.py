@@ -13,6 +13,7 @@ COCKPIT: dict[str, dict[str, str]] = {
                       "en": "Nothing found. Check the spelling or type the code (e.g. 74.05.01)."},
     "c_filters": {"id": "Filter", "en": "Filters"},
     "c_layers": {"id": "Lapisan", "en": "Layers"},
+    "c_labels": {"id": "Nama wilayah", "en": "Place names"},
     "c_legend": {"id": "Legenda", "en": "Legend"},
     "c_close": {"id": "Tutup", "en": "Close"},
     "c_title": {"id": "Judul", "en": "Title"},

@@ -55,6 +55,17 @@ def _options(lang: str) -> dict[str, object]:
             "schemes": list(SCHEMES), "k_range": [3, 9]}
 
 
+def _incident_list_url() -> str | None:
+    """Where the side panel's "see the incidents" link goes (analyst+ only): the incident list
+    page when the app has one, else the incidents API (GeoJSON)."""
+    from flask import current_app
+
+    if not has_role("analyst"):
+        return None
+    rules = {rule.rule for rule in current_app.url_map.iter_rules()}
+    return "/insiden" if "/insiden" in rules else "/api/v1/incidents"
+
+
 @bp.get("/")
 @bp.get("/peta")
 def map_page():  # type: ignore[no-untyped-def]
@@ -63,7 +74,9 @@ def map_page():  # type: ignore[no-untyped-def]
     texts = translations(lang)
     header = render_template("map_header.html", texts=texts, lang=lang, languages=LANGUAGES,
                              path=request.path, user=current_user())
-    panel = render_template("map_panel.html", texts=texts, options=_options(lang))
+    panel = render_template("map_panel.html", texts=texts, options=_options(lang)) + \
+        render_template("map_cockpit.html", texts=texts, can_save=has_role("analyst"),
+                        incidents_url=_incident_list_url())
     html = build_map_page(title=texts["app_title"], texts=texts, lang=lang,
                           bounds=_loaded_bounds(), tile_url=cfg.tile_url,
                           tile_attribution=cfg.tile_attribution, header_html=header,

@@ -206,6 +206,9 @@
         l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
           `<br>${t.tip_rank}: ${p.rank === null ? "–" : `${p.rank} / ${ranked}`}` +
           `<br>${t.tip_incidents}: ${p.n_incidents}`, { sticky: true, className: "pks-tip" });
+        // cockpit.js opens the area's side panel
+        l.on("click", () => document.dispatchEvent(new CustomEvent("pks-area",
+          { detail: { properties: p, ranked, level: state.level } })));
       },
     });
     if (choroplethLayer) {
@@ -225,6 +228,7 @@
     });
     drawLegend(legend, state);
     if (kecamatanOutline && map.hasLayer(kecamatanOutline)) kecamatanOutline.bringToFront();
+    document.dispatchEvent(new CustomEvent("pks-drawn", { detail: { data, state, ranked } }));
     return data;
   }
 
@@ -391,7 +395,9 @@
   }
 
   // ---- start --------------------------------------------------------------------------
-  const layers = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  // on a phone the layer list folds into Leaflet's layers button (tap to open)
+  const phone = window.matchMedia("(max-width: 700px)").matches;
+  const layers = L.control.layers(null, null, { collapsed: phone }).addTo(map);
   // the basemap (only when PKS_GEO_TILE_URL is set) can be switched off like any layer
   map.eachLayer((l) => { if (l instanceof L.TileLayer) layers.addOverlay(l, t.layer_basemap); });
   const analysisLayers = window.PKSAnalysisLayers
@@ -445,5 +451,7 @@
     await redraw();
   }
 
+  // what the cockpit's tools (web/static/js/cockpit.js) need of this page
+  window.PKSMap = { map, form, readForm, redraw, viewParams, layers, fmt };
   init();
 })();

@@ -41,7 +41,7 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     page.goto(base + "/peta")
     _ready(page)
     page.wait_for_selector("#pks-chart[data-ready='true']")
-    assert int(page.evaluate("document.body.dataset.labels")) == 25  # kecamatan names at this zoom
+    assert 20 <= int(page.evaluate("document.body.dataset.labels")) <= 25  # kecamatan names, none overlapping
 
     # search with a typing slip, choose with the keyboard: the map flies there, the panel opens
     page.fill("#pks-search", "Lambakra")
@@ -50,7 +50,9 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     page.press("#pks-search", "Enter")
     page.wait_for_function("document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
     assert page.locator("#pks-area-title").inner_text() == "Lambakara"
-    page.wait_for_selector("[data-hotspot=done], [data-hotspot=error]", state="attached", timeout=180000)  # the first Gi* of a process warms up (~1 min here)
+    # the first Gi* of a server process can take a while on a busy machine
+    page.wait_for_selector("[data-hotspot=done]", state="attached", timeout=180000)
+    assert page.locator("[data-hotspot=done]").inner_text().strip()
     assert page.locator("#pks-area .pks-spark canvas").count() == 1
     page.wait_for_selector(".pks-label-desa", state="attached")  # desa names when zoomed in
     assert "Lambakara" in page.locator(".pks-label-desa").all_inner_texts()

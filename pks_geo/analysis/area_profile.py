@@ -31,6 +31,7 @@ BY_MONTH_SQL = """
 SELECT date_trunc('month', i.event_date)::date AS m, count(*) FROM incident i
 WHERE {where} AND i.{column} = :kode GROUP BY m ORDER BY m
 """
+SPAN_SQL = "SELECT min(i.event_date), max(i.event_date) FROM incident i WHERE {where}"
 TPS_SQL = """
 SELECT count(*), sum(t.dpt) FROM polling_site t
 WHERE t.election_code = :election AND t.{column} = :kode
@@ -85,8 +86,11 @@ def area_profile(engine: Engine, kode: str, filters: FilterSet) -> dict[str, Any
         if election:
             tps, dpt = conn.execute(text(TPS_SQL.format(column=column)),
                                     {"election": election, "kode": kode}).one()
-    first = filters.date_from or (min(months) if months else None)
-    last = filters.date_to or (max(months) if months else None)
+        # the sparkline spans the period the filters select over the whole district, so a desa
+        # with one incident still shows the quiet months around it
+        span = conn.execute(text(SPAN_SQL.format(where=where)), params).one()
+    first = filters.date_from or span[0]
+    last = filters.date_to or span[1]
     monthly = [{"month": m.isoformat(), "count": int(months.get(m, 0))}
                for m in (_months(first, last) if first and last else [])][-36:]
     return {"kode": row[0], "nama": row[1], "level": level, "jenis": row[3], "parent": row[4],

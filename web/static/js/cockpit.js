@@ -49,11 +49,23 @@
     if (!map.hasLayer(labels)) return;
     const zoom = map.getZoom();
     const bounds = map.getBounds().pad(0.1);
-    for (const place of places) {
+    // a label that would overlap one already placed is left out (kecamatan first, then desa)
+    const taken = [];
+    const fits = (pt, text, size) => {
+      const w = text.length * size * 0.62 + 6;
+      const box = [pt.x - w / 2, pt.y - size * 0.7, pt.x + w / 2, pt.y + size * 0.7];
+      if (taken.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) return false;
+      taken.push(box);
+      return true;
+    };
+    for (const place of places.slice().sort((a, b) => (a.level === b.level ? 0 : a.level === "kecamatan" ? -1 : 1))) {
       if (place.level === "desa" && zoom < DESA_ZOOM) continue;
       if (place.level === "kecamatan" && zoom >= DESA_ZOOM + 2) continue;
       const ll = L.latLng(place.label[1], place.label[0]);
-      if (bounds.contains(ll)) labels.addLayer(label(place));
+      if (!bounds.contains(ll)) continue;
+      if (fits(map.latLngToContainerPoint(ll), place.nama, place.level === "kecamatan" ? 12 : 11)) {
+        labels.addLayer(label(place));
+      }
     }
     document.body.dataset.labels = String(labels.getLayers().length);
   }
@@ -222,7 +234,7 @@
     }
     body.push(dl);
     if (profile.election) body.push(node("p", { class: "pks-note" }, S.fill(t.a_tps_of, { election: profile.election })));
-    const hs = node("p", { class: "pks-note", "data-hotspot": "loading" }, `${t.a_hotspot}: …`);
+    const hs = node("p", { class: "pks-note pks-working", "data-hotspot": "loading" }, t.c_working);
     body.push(node("h3", {}, t.a_hotspot), hs);
     body.push(node("h3", {}, t.a_by_kategori));
     if (profile.by_kategori.length) {
@@ -261,7 +273,12 @@
     hotspotFor(kode, profile.level).then((p) => {
       hs.textContent = `${hotspotText(p)}`;
       hs.dataset.hotspot = "done";
-    }).catch(() => { hs.textContent = t.a_hotspot_failed; hs.dataset.hotspot = "error"; });
+      hs.classList.remove("pks-working");
+    }).catch(() => {
+      hs.textContent = t.a_hotspot_failed;
+      hs.dataset.hotspot = "error";
+      hs.classList.remove("pks-working");
+    });
   }
 
   function drawSparkline(el, monthly) {
@@ -279,6 +296,12 @@
   }
 
   document.addEventListener("pks-area", (ev) => openArea(ev.detail.properties.kode, ev.detail.properties));
+  // new filters (a brushed date range, say): an open panel follows them
+  document.addEventListener("pks-drawn", () => {
+    if (!panel.hidden && panel.dataset.kode && document.body.dataset.area !== "loading") {
+      openArea(panel.dataset.kode, current.byKode[panel.dataset.kode] || null);
+    }
+  });
 
   // ---- save, print, share ------------------------------------------------------------
   function spec(title) {

@@ -43,6 +43,18 @@
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000 - day;
   }
 
+  function ticks(xs) {
+    const width = Math.max(280, plotEl.clientWidth) - 60;
+    const step = Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(width / 70))));
+    return xs.filter((_, i) => i % step === 0);
+  }
+
+  function tickLabel(sec) {
+    const options = intervalEl.value === "week" ? { day: "numeric", month: "short" }
+      : { month: "short", year: "numeric" };
+    return new Date(sec * 1000).toLocaleDateString(lang === "id" ? "id-ID" : "en-GB", { timeZone: "UTC", ...options });
+  }
+
   function setOpen(open) {
     section.hidden = !open;
     document.body.classList.toggle("pks-chart-open", open);
@@ -97,7 +109,9 @@
       legend: { show: !phone.matches, live: true },
       scales: { x: { time: true, range: (u, min, max) => [min, periodEnd(max) + day] },
         y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-      axes: [{ space: 60, size: 30 }, { size: 40, space: 25 }],
+      // one tick per period, thinned so labels never touch: "Jan 2024" / "5 Feb"
+      axes: [{ size: 30, splits: () => ticks(xs), values: (u, splits) => splits.map(tickLabel) },
+        { size: 40, space: 25 }],
       series: [{ label: intervalEl.value === "week" ? t.t_week : t.t_month,
         value: (u, v) => (v === null ? "–" : new Date(v * 1000).toLocaleDateString(lang === "id" ? "id-ID" : "en-GB",
           { timeZone: "UTC", day: intervalEl.value === "week" ? "numeric" : undefined, month: "short", year: "numeric" })) },

@@ -79,7 +79,8 @@ def test_planner_shares_a_view_into_another_site_and_revokes_it(browser, db: Bri
     page = context.new_page()
     outside, errors = watch(page, base)
     login(page, base, "anton")
-    page.goto(base + "/briefing")
+    page.goto(base + "/peta")
+    page.click("#nav-briefing")  # from the navigation, as a planner would
     page.wait_for_selector("body[data-ready='true']")
     card = page.locator(".pks-vcard", has_text="Forkopimda")
     card.locator("img").scroll_into_view_if_needed()
@@ -138,7 +139,9 @@ def test_briefing_page_on_a_phone_and_in_english(browser, db: BriefingDb, sites)
     page = context.new_page()
     outside, errors = watch(page, base)
     login(page, base, "vera")
-    page.goto(base + "/briefing?lang=en")
+    page.goto(base + "/peta?lang=en")
+    page.tap("#pks-menu-button")
+    page.tap("#nav-briefing")
     page.wait_for_selector("body[data-ready='true']")
     assert page.locator("h1").first.inner_text() == "Briefings"
     assert page.locator("[data-action=share]").count() == 0  # a viewer cannot make links

@@ -116,7 +116,7 @@ def test_viewer_on_a_phone(browser, base: str) -> None:  # type: ignore[no-untyp
     _ready(page)
     assert not page.locator("#pks-panel").is_visible()  # filters behind a button
     assert page.locator("#pks-save").count() == 0  # viewers cannot save views
-    header = page.locator(".pks-header").bounding_box()
+    header = page.locator("#pks-bar").bounding_box()
     assert header["height"] <= 48  # one line
     page.screenshot(path=f"{SHOTS}/map-390.png")
     page.tap("#pks-toggle-filters")

@@ -175,6 +175,9 @@ def test_gpx_waypoints_and_patrol_routes(world, tmp_path) -> None:
     waypoints = pyogrio.read_dataframe(path, layer="waypoints")
     assert len(waypoints) == 12 and all(name.startswith("TPS ") for name in waypoints["name"])
     assert sorted(d.split()[-1] for d in waypoints["desc"]) == sorted(world.tps)
+    # the 13-digit code reads back as the same text, not as a (truncated) number (issue 16)
+    assert sorted(waypoints["cmt"]) == sorted(world.tps) and all(isinstance(v, str) for v in waypoints["cmt"])
+    assert "kode_tps" not in waypoints.columns
     assert "<keywords>TERBATAS</keywords>" in path.read_text(encoding="utf-8")
     plan = json.loads(_get(world, "/api/v1/export/patrol-plan.geojson", "viewer").data)
     sectors = [f for f in plan["features"] if f["properties"]["feature_type"] == "sector"]

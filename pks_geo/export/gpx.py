@@ -3,7 +3,8 @@
 GDAL's GPX driver writes each layer once (no appending), so the roster layer is collected
 and written in one go; a roster is at most a few thousand TPS or the incidents an analyst
 filtered, not a stream. Polygons (choropleth, hotspots) become a waypoint inside each area.
-Fields beyond GPX's own (``name``, ``desc``) are written as ``<extensions>``; the metadata
+Fields beyond GPX's own (``name``, ``desc``, ``cmt``) are written as ``<extensions>``, except a
+TPS code, which goes into ``cmt`` so that no reader takes it for a number; the metadata
 goes into the GPX ``<metadata>`` element (name, description, keywords = marking, time).
 A patrol plan becomes one ``<rte>`` per sector: the post, then its TPS in visiting order.
 """
@@ -54,7 +55,11 @@ def _frame(export: DatasetExport) -> gpd.GeoDataFrame:
             if layer.label_field:
                 record["name"] = str(values[layer.label_field])
             if values.get("kode_tps"):
-                # GDAL reads a 13-digit extension value back as a (overflowing) number; <desc> is text.
+                # GDAL guesses the type of an extension field from its values and read 7405031018001
+                # back as a 32-bit integer (2147483647). GPX's own <cmt> is text for every reader, so
+                # the code goes there (and into <desc> for the handheld) and not into an extension.
+                record.pop("kode_tps", None)
+                record["cmt"] = str(values["kode_tps"])
                 record["desc"] = f"kode_tps {values['kode_tps']}"
             records.append(record)
             geometries.append(row[-1])

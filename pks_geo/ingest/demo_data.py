@@ -7,10 +7,11 @@ and everything carries source ``contoh`` (descriptions start with ``[CONTOH]``),
 
 What it looks like:
 
-* a few hundred incidents clustered in a few hotspot desa (points within 1.5 km of the
-  desa centre) plus scattered ones elsewhere; most fall in election stages, with far
-  more per day in kampanye, masa tenang and pemungutan suara; the kategori mix follows
-  the stage (politik uang in masa tenang, unjuk rasa during rekapitulasi, sengketa lahan
+* a few hundred incidents clustered in a hot spot of six adjoining desa (a random desa and
+  the five nearest to it; points within 1.5 km of each desa centre) plus scattered ones
+  elsewhere, so the Gi* layer has a real cluster to show with its defaults; most fall in
+  election stages, with far more per day in kampanye, masa tenang and pemungutan suara; the
+  kategori mix follows the stage (politik uang in masa tenang, unjuk rasa during rekapitulasi, sengketa lahan
   outside elections); about one in ten is located only to its desa;
 * TPS for ``pilgub-sultra-2018`` and ``pemilu-2019`` in every desa of the region:
   several per desa (more in kelurahan), 150-300 voters each, points inside the desa,
@@ -63,6 +64,14 @@ VIOLENT = {"bentrok", "kerusuhan", "kekerasan"}
 SUMBER = ("Laporan Polsek (contoh)", "Media lokal (contoh)", "Bawaslu (contoh)", "Warga (contoh)")
 KERAWANAN_WEIGHTS = {True: (0.25, 0.45, 0.30), False: (0.75, 0.22, 0.03)}
 """(kurang rawan, rawan, sangat rawan) for TPS in hotspot desa (True) and elsewhere."""
+
+CLUSTER_SQL = text("""
+SELECT a.kode FROM admin_area a, admin_area s
+WHERE s.kode = :seed AND a.level = 'desa' AND a.kode LIKE :prefix
+ORDER BY ST_Distance(a.geom, s.geom), ST_Distance(ST_Centroid(a.geom), ST_Centroid(s.geom)), a.kode
+LIMIT :n
+""")
+"""The seed desa and its nearest desa: touching polygons first (distance 0), then by centroid."""
 
 DESA_SQL = text("""
 SELECT kode, nama, jenis FROM admin_area
@@ -199,7 +208,10 @@ def load_demo(engine: Engine, region_kode: str) -> list[ImportReport]:
         if missing:
             raise ImportError_(f"elections {', '.join(sorted(set(missing)))} are not loaded: "
                                "run 'pks-geo elections load' first")
-        hotspots = rng.sample(desa, min(HOTSPOTS, len(desa)))
+        seed = rng.sample(desa, min(HOTSPOTS, len(desa)))[0]
+        near = set(conn.scalars(CLUSTER_SQL, {"seed": seed.kode, "prefix": f"{region_kode}.%",
+                                              "n": HOTSPOTS}))
+        hotspots = [d for d in desa if d.kode in near]
         report = ImportReport(source=f"demo incidents ({DEMO_SOURCE})")
         records = []
         for number, fields in enumerate(demo_incident_fields(conn, desa, hotspots, calendar, rng), 1):

@@ -94,6 +94,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "hot_-1": {"id": "Titik dingin 90 %", "en": "Cold spot 90 %"},
     "hot_-2": {"id": "Titik dingin 95 %", "en": "Cold spot 95 %"},
     "hot_-3": {"id": "Titik dingin 99 %", "en": "Cold spot 99 %"},
+    "hot_value": {"id": "Nilai", "en": "Value"},
+    "hot_neighbours": {"id": "Tetangga dan nilainya", "en": "Neighbours and their values"},
     "hot_insufficient": {"id": "Data terlalu sedikit untuk uji titik panas",
                          "en": "Too few incidents for a hot-spot test"},
     "cluster_tip": {"id": "{count} insiden, {first} s.d. {last}, terbanyak: {kategori}",

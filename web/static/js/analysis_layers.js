@@ -19,6 +19,51 @@
     return params.toString();
   }
 
+  function esc(value) {
+    return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
+      '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  function num(value, digits) {
+    if (value === null || value === undefined) return "–";
+    const lang = document.documentElement.lang === "en" ? "en-US" : "id-ID";
+    const v = Number(value);
+    if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(1).replace(".", lang === "id-ID" ? "," : ".");
+    return v.toLocaleString(lang, { maximumFractionDigits: digits ?? 2 });
+  }
+
+  // Counts per Gi* bin from the answer's significance member (bin -> number of areas).
+  function binCounts(data) {
+    const c = (data.significance && data.significance.counts) || {};
+    const hot = c.hot || {}, cold = c.cold || {};
+    const out = { "3": hot["99"] || 0, "2": hot["95"] || 0, "1": hot["90"] || 0,
+      "-1": cold["90"] || 0, "-2": cold["95"] || 0, "-3": cold["99"] || 0 };
+    const tested = (data.significance && data.significance.n_areas_tested) || 0;
+    out["0"] = Math.max(0, tested - Object.values(out).reduce((a, b) => a + b, 0));
+    return out;
+  }
+
+  // The click explanation of one area: its value, its neighbours and their values, z, p,
+  // p_fdr, class, and the rule in one sentence (the server's `explanation` field).
+  function hotspotPopup(f, t) {
+    const p = f.properties;
+    if (p.gi_z === null || p.gi_z === undefined) {
+      return `<div class="pks-explain"><b>${esc(p.nama)}</b><br>${esc(t.hot_insufficient)}</div>`;
+    }
+    const rows = (p.neighbours || []).map((n) =>
+      `<tr><td>${esc(n.nama)}</td><td class="pks-num">${num(n.value)}</td></tr>`).join("");
+    return `<div class="pks-explain" data-testid="hotspot-explain"><b>${esc(p.nama)}</b>` +
+      `<div>${esc(t["hot_" + (p.gi_bin ?? 0)])}</div>` +
+      `<table><tr><th>${esc(t.hot_value)}</th><td class="pks-num">${num(p.value)}</td></tr>` +
+      `<tr><th>z</th><td class="pks-num">${num(p.gi_z)}</td></tr>` +
+      `<tr><th>p</th><td class="pks-num">${num(p.p_value, 4)}</td></tr>` +
+      `<tr><th>p_fdr</th><td class="pks-num">${num(p.p_fdr, 4)}</td></tr>` +
+      `<tr><th>Gi_Bin</th><td class="pks-num">${esc(p.gi_bin)}</td></tr></table>` +
+      `<div class="pks-explain-sub">${esc(t.hot_neighbours)} (${(p.neighbours || []).length})</div>` +
+      `<table class="pks-neighbours">${rows}</table>` +
+      `<p class="pks-explain-why">${esc(p.explanation)}</p></div>`;
+  }
+
   function fill(t, template, values) {
     return template.replace(/\{(\w+)\}/g, (_, key) => (values[key] ?? ""));
   }
@@ -39,15 +84,21 @@
   const DEFINITIONS = {
     hotspots: {
       label: (t) => t.layer_hotspots,
-      url: (s) => `/api/v1/hotspots?${pick(s, STAT_KEYS, { method: "gi_star" })}`,
+      url: (s) => `/api/v1/hotspots?${pick(s, STAT_KEYS, { method: "gi_star",
+        lang: document.documentElement.lang || "id" })}`,
       style: (f) => ({ color: "#444", weight: 0.5, fillOpacity: 0.75,
         fillColor: GI_COLORS[String(f.properties.gi_bin ?? 0)] }),
-      tooltip: (f, t) => `<b>${f.properties.nama}</b><br>${t["hot_" + (f.properties.gi_bin ?? 0)]}` +
+      tooltip: (f, t) => `<b>${esc(f.properties.nama)}</b><br>${t["hot_" + (f.properties.gi_bin ?? 0)]}` +
         (f.properties.gi_z !== null && f.properties.gi_z !== undefined
           ? `<br>z = ${Number(f.properties.gi_z).toFixed(2)}` : ""),
-      legend: (data, t) => data.insufficient_data
-        ? [{ color: GI_COLORS["0"], label: t.hot_insufficient }]
-        : ["3", "2", "1", "0", "-1", "-2", "-3"].map((b) => ({ color: GI_COLORS[b], label: t["hot_" + b] })),
+      popup: hotspotPopup,
+      summary: (data) => (data.significance && data.significance.summary) || "",
+      legend: (data, t) => {
+        if (data.insufficient_data) return [{ color: GI_COLORS["0"], label: t.hot_insufficient }];
+        const counts = binCounts(data);
+        return ["3", "2", "1", "0", "-1", "-2", "-3"].map((b) => ({ color: GI_COLORS[b], label: t["hot_" + b],
+          count: counts[b], bin: b }));
+      },
     },
     clusters: {
       label: (t) => t.layer_clusters,
@@ -74,7 +125,7 @@
       },
       style: (f) => ({ color: "#444", weight: 0.4, fillOpacity: 0.75,
         fillColor: EMERGING_COLORS[f.properties.category] || "#f7f7f7" }),
-      tooltip: (f, t) => `<b>${f.properties.nama}</b><br>` +
+      tooltip: (f, t) => `<b>${esc(f.properties.nama)}</b><br>` +
         (t["emerging_" + f.properties.category] || t.emerging_other),
       legend: (data, t) => Object.keys(EMERGING_COLORS).map((c) => ({
         color: EMERGING_COLORS[c], label: t["emerging_" + c] })),
@@ -85,7 +136,7 @@
     const groups = {};
     let legend = null;
 
-    function drawLegend(rows, title) {
+    function drawLegend(rows, title, summary) {
       if (legend) map.removeControl(legend);
       legend = null;
       if (!rows) return;
@@ -93,8 +144,11 @@
       legend.onAdd = () => {
         const div = L.DomUtil.create("div", "pks-legend");
         div.setAttribute("data-testid", "hotspot-legend");
-        div.innerHTML = `<strong>${title}</strong>` + rows.map((r) =>
-          `<div class="pks-legend-row"><i style="background:${r.color}"></i><span>${r.label}</span></div>`).join("");
+        div.innerHTML = `<strong>${esc(title)}</strong>` +
+          (summary ? `<div class="pks-legend-summary" data-testid="hotspot-summary">${esc(summary)}</div>` : "") +
+          rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${r.bin}"` : ""}>` +
+            `<i style="background:${r.color}"></i><span>${esc(r.label)}</span>` +
+            (r.count !== undefined ? `<span class="pks-count">${r.count}</span>` : "") + "</div>").join("");
         return div;
       };
       legend.addTo(map);
@@ -108,10 +162,13 @@
       group.clearLayers();
       if (!response.ok) { console.warn(name, data.error); return; }
       const layer = L.geoJSON(data, { style: def.style,
-        onEachFeature: (f, l) => l.bindTooltip(def.tooltip(f, t), { sticky: true, className: "pks-tip" }) });
+        onEachFeature: (f, l) => {
+          l.bindTooltip(def.tooltip(f, t), { sticky: true, className: "pks-tip" });
+          if (def.popup) l.bindPopup(() => def.popup(f, t), { maxWidth: 320, className: "pks-explain-popup" });
+        } });
       group.addLayer(layer);
       tag(layer, name);
-      if (def.legend) drawLegend(def.legend(data, t), def.label(t));
+      if (def.legend) drawLegend(def.legend(data, t), def.label(t), def.summary ? def.summary(data) : "");
       document.body.dataset[`layer${name}`] = "ready";
     }
 

@@ -31,10 +31,12 @@ from pks_geo.analysis.features import (
     items,
     property_schema,
 )
+from pks_geo.web import ogc_html
 from pks_geo.web.auth import current_role, current_user, has_role
 from pks_geo.web.context import engine, settings
 from pks_geo.web.credentials import AUTH_HINT, add_challenge
 from pks_geo.web.i18n import current_language
+from pks_geo.web.ogc_html import wants_html
 from pks_geo.web.ogc_params import (
     COMMON_PARAMETERS,
     CRS84,
@@ -63,6 +65,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -133,7 +136,7 @@ def _denied(spec: CollectionSpec) -> Response | None:
 def landing():  # type: ignore[no-untyped-def]
     check_parameters(COMMON_PARAMETERS)
     english = _lang() == "en"
-    return _json({
+    document = {
         "title": "pks-geo OGC API – Features",
         "description": ("Administrative areas, conflict incidents and polling stations (TPS)" if english
                         else "Wilayah administrasi, insiden konflik dan TPS"),
@@ -142,8 +145,12 @@ def landing():  # type: ignore[no-untyped-def]
             _link(_url("ogc.api_definition"), "service-desc", OPENAPI, "API definition (OpenAPI 3.0)"),
             _link(_url("ogc.conformance"), "conformance", JSON, "conformance classes"),
             _link(_url("ogc.collections"), "data", JSON, "collections"),
+            _link(_url("ogc.landing", f="html"), "alternate", "text/html", "this document as HTML"),
         ],
-    })
+    }
+    if wants_html():
+        return ogc_html.render("landing", document["title"], document)
+    return _json(document)
 
 
 @bp.get("/conformance")
@@ -195,10 +202,15 @@ def _collection_document(spec: CollectionSpec, lang: str) -> dict[str, Any]:
 def collections():  # type: ignore[no-untyped-def]
     check_parameters(COMMON_PARAMETERS)
     lang = _lang()
-    return _json({
-        "links": [_link(_url("ogc.collections"), "self", JSON, "collections")],
+    document = {
+        "links": [_link(_url("ogc.collections"), "self", JSON, "collections"),
+                  _link(_url("ogc.collections", f="html"), "alternate", "text/html", "as HTML")],
         "collections": [_collection_document(spec, lang) for spec in COLLECTIONS.values() if _visible(spec)],
-    })
+    }
+    if wants_html():
+        return ogc_html.render("collections", "Koleksi" if lang == "id" else "Collections", document,
+                               collections=document["collections"])
+    return _json(document)
 
 
 @bp.get("/collections/<collection_id>")
@@ -207,7 +219,10 @@ def collection(collection_id: str):  # type: ignore[no-untyped-def]
     if (denied := _denied(spec)) is not None:
         return denied
     check_parameters(COMMON_PARAMETERS)
-    return _json(_collection_document(spec, _lang()))
+    document = _collection_document(spec, _lang())
+    if wants_html():
+        return ogc_html.render("collection", document["title"], document, collection=document)
+    return _json(document)
 
 
 @bp.get("/collections/<collection_id>/queryables")
@@ -302,6 +317,10 @@ def collection_items(collection_id: str):  # type: ignore[no-untyped-def]
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
     }
+    if wants_html():
+        return ogc_html.render("items", spec.title[_lang()], document, features_raw=features,
+                               page_limit=query.limit,
+                               collection={"id": spec.id, "title": spec.title[_lang()]})
     response = _json(document, mimetype)
     response.headers["Content-Crs"] = f"<{CRS84}>"
     return response

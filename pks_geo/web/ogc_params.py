@@ -13,7 +13,7 @@ from flask import request
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COMMON_PARAMETERS = ("f", "lang")
-FORMATS = ("json", "geojson")
+FORMATS = ("json", "geojson", "html")
 QUERYABLES_ROUTE = True
 ITEMS_PARAMETERS = COMMON_PARAMETERS + ("limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs",
                                         "filter", "filter-lang", "filter-crs", "sortby", "properties")
@@ -36,7 +36,7 @@ def check_parameters(allowed: tuple[str, ...]) -> None:
         raise OgcError(400, "InvalidParameterValue", f"only crs {CRS84} is supported", "crs")
     fmt = request.args.get("f")
     if fmt is not None and fmt not in FORMATS:
-        raise OgcError(400, "InvalidParameterValue", f"f must be json or geojson, got {fmt!r}", "f")
+        raise OgcError(400, "InvalidParameterValue", f"f must be json, geojson or html, got {fmt!r}", "f")
 
 
 MAX_INT = 2**63 - 1

@@ -127,6 +127,10 @@ def test_planner_shares_a_view_into_another_site_and_revokes_it(browser, db: Bri
     frame = partner_page.frame_locator("iframe")
     frame.locator("body").wait_for()
     assert "tidak sah" in frame.locator("body").inner_text()
+    # the creator deletes the view
+    page.once("dialog", lambda d: d.accept())
+    card.locator("[data-action=delete]").click()
+    card.wait_for(state="detached")
     assert outside == [] and errors == []
     visitor.close()
     context.close()

@@ -41,7 +41,7 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     page.goto(base + "/peta")
     _ready(page)
     page.wait_for_selector("#pks-chart[data-ready='true']")
-    assert 20 <= int(page.evaluate("document.body.dataset.labels")) <= 25  # kecamatan names, none overlapping
+    assert 15 <= int(page.evaluate("document.body.dataset.labels")) <= 25  # kecamatan names, none overlapping
 
     # search with a typing slip, choose with the keyboard: the map flies there, the panel opens
     page.fill("#pks-search", "Lambakra")
@@ -102,6 +102,14 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     page.click("#pks-share-make")
     page.wait_for_selector("#pks-share-result:not([hidden])")
     page.keyboard.press("Escape")
+    # the same tools in English
+    page.goto(base + "/peta?lang=en")
+    _ready(page)
+    assert page.get_attribute("#pks-search", "placeholder") == "Find a desa or kecamatan"
+    assert page.locator("#pks-chart-title").inner_text() == "Incidents over time"
+    assert page.locator("#pks-print").inner_text() == "Print"
+    page.wait_for_selector("#pks-chart[data-ready='true']")
+    page.screenshot(path=f"{SHOTS}/map-en-1366.png")
     assert outside == [] and errors == []
     context.close()
 

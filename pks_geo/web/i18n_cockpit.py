@@ -75,6 +75,7 @@ COCKPIT: dict[str, dict[str, str]] = {
     "a_incidents_link": {"id": "Lihat insiden di wilayah ini", "en": "See the incidents in this area"},
     "a_no_incidents": {"id": "Tidak ada insiden dengan filter ini.",
                        "en": "No incidents under these filters."},
+    "a_suppressed": {"id": "< {n} (disamarkan)", "en": "< {n} (suppressed)"},
     "a_in": {"id": "Kec. {name}", "en": "Kec. {name}"},
     # --- time chart ----------------------------------------------------------------------
     "t_title": {"id": "Insiden dari waktu ke waktu", "en": "Incidents over time"},

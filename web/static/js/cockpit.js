@@ -15,6 +15,9 @@
   const num = (v) => (v === null || v === undefined ? "–" : Number(v).toLocaleString(locale,
     { maximumFractionDigits: 2 }));
   let current = { data: null, state: null, ranked: 0, byKode: {} };
+  let minCell = 3;
+  // Below analyst, small counts come as null (disclosure policy): say "< n", never 0.
+  const count = (v) => (v === null || v === undefined ? S.fill(t.a_suppressed, { n: minCell }) : num(v));
 
   function node(tag, attrs, text) {
     const el = document.createElement(tag);
@@ -51,8 +54,8 @@
     const bounds = map.getBounds().pad(0.1);
     // a label that would overlap one already placed is left out (kecamatan first, then desa)
     const taken = [];
-    const fits = (pt, text, size) => {
-      const w = text.length * size * 0.62 + 6;
+    const fits = (pt, text, size, upper) => {
+      const w = text.length * size * (upper ? 0.82 : 0.62) + 8;  // bold capitals are wider
       const box = [pt.x - w / 2, pt.y - size * 0.7, pt.x + w / 2, pt.y + size * 0.7];
       if (taken.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) return false;
       taken.push(box);
@@ -63,7 +66,8 @@
       if (place.level === "kecamatan" && zoom >= DESA_ZOOM + 2) continue;
       const ll = L.latLng(place.label[1], place.label[0]);
       if (!bounds.contains(ll)) continue;
-      if (fits(map.latLngToContainerPoint(ll), place.nama, place.level === "kecamatan" ? 12 : 11)) {
+      const kec = place.level === "kecamatan";
+      if (fits(map.latLngToContainerPoint(ll), place.nama, kec ? 12 : 11, kec)) {
         labels.addLayer(label(place));
       }
     }
@@ -213,6 +217,7 @@
       return;
     }
     if (panel.dataset.kode !== kode) return;
+    if (profile.min_cell) minCell = profile.min_cell;
     panelTitle.textContent = profile.nama;
     const body = [];
     body.push(node("p", { class: "pks-note" }, profile.level === "desa"
@@ -221,11 +226,11 @@
     const dl = node("dl", { class: "pks-facts" });
     const metric = current.state ? (t[`metric_${current.state.metric}`] || current.state.metric) : t.a_value;
     if (props && current.state && current.state.level === profile.level) {
-      row(dl, `${t.a_value} (${metric})`, num(props.value));
+      row(dl, `${t.a_value} (${metric})`, props.suppressed ? count(null) : num(props.value));
       row(dl, t.a_rank, props.rank === null || props.rank === undefined ? "–"
         : S.fill(t.a_rank_of, { rank: props.rank, n: current.ranked }));
     }
-    row(dl, t.tip_incidents, num(profile.n_incidents));
+    row(dl, t.tip_incidents, count(profile.n_incidents));
     if (profile.election) {
       row(dl, t.a_tps, num(profile.tps));
       row(dl, t.a_dpt, num(profile.dpt));
@@ -237,18 +242,20 @@
     const hs = node("p", { class: "pks-note pks-working", "data-hotspot": "loading" }, t.c_working);
     body.push(node("h3", {}, t.a_hotspot), hs);
     body.push(node("h3", {}, t.a_by_kategori));
-    if (profile.by_kategori.length) {
+    if (profile.suppressed) {
+      body.push(node("p", { class: "pks-note" }, S.fill(t.a_suppressed, { n: minCell })));
+    } else if (profile.by_kategori.length) {
       const table = node("table", { class: "pks-kat" });
-      const max = Math.max(...profile.by_kategori.map((k) => k.count));
+      const max = Math.max(minCell, ...profile.by_kategori.map((k) => k.count || 0));
       for (const k of profile.by_kategori) {
         const tr = node("tr");
         tr.appendChild(node("td", {}, kategoriLabel(k.kategori)));
         const bar = node("td", { class: "pks-bar-cell" });
         const i = node("i");
-        i.style.width = `${Math.max(4, Math.round((k.count / max) * 100))}%`;
+        i.style.width = `${Math.max(4, Math.round(((k.count ?? minCell / 2) / max) * 100))}%`;
         bar.appendChild(i);
         tr.appendChild(bar);
-        tr.appendChild(node("td", { class: "pks-num" }, num(k.count)));
+        tr.appendChild(node("td", { class: "pks-num" }, k.count === null ? `< ${minCell}` : num(k.count)));
         table.appendChild(tr);
       }
       body.push(table);
@@ -292,7 +299,7 @@
       axes: [{ show: false }, { show: false }],
       series: [{}, { stroke: "#b30000", width: 1.5, fill: "rgba(227,74,51,.15)" }] }, [xs, ys], el);
     el.setAttribute("role", "img");
-    el.setAttribute("aria-label", `${t.a_monthly}: ${monthly.map((m) => m.count).join(", ")}`);
+    el.setAttribute("aria-label", `${t.a_monthly}: ${monthly.map((m) => (m.count === null ? `< ${minCell}` : m.count)).join(", ")}`);
   }
 
   document.addEventListener("pks-area", (ev) => openArea(ev.detail.properties.kode, ev.detail.properties));

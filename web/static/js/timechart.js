@@ -98,7 +98,8 @@
     const xs = series.periods.map(secs);
     // stacked: series i is the sum of kategori i..n-1, drawn biggest first so each shows its band
     const cats = series.series;
-    const stacked = cats.map((_, i) => xs.map((__, j) => cats.slice(i).reduce((s, c) => s + c.counts[j], 0)));
+    // a small cell hidden by the disclosure policy (null) stacks as nothing and reads "< n"
+    const stacked = cats.map((_, i) => xs.map((__, j) => cats.slice(i).reduce((s, c) => s + (c.counts[j] || 0), 0)));
     const bars = window.uPlot.paths.bars({ size: [0.85, 80], align: 1 });
     const opts = {
       width: Math.max(280, plotEl.clientWidth), height: phone.matches ? 120 : 130,
@@ -117,7 +118,8 @@
           { timeZone: "UTC", day: intervalEl.value === "week" ? "numeric" : undefined, month: "short", year: "numeric" })) },
       ...cats.map((c, i) => ({ label: kategoriLabel(c.kategori), fill: COLORS[i % COLORS.length],
         stroke: COLORS[i % COLORS.length], width: 0, paths: bars, points: { show: false },
-        value: (u, v, si, di) => (di === null || di === undefined ? "–" : String(c.counts[di])) }))],
+        value: (u, v, si, di) => (di === null || di === undefined ? "–"
+          : c.counts[di] === null ? `< ${series.min_cell || 3}` : String(c.counts[di])) }))],
       hooks: { setSelect: [onSelect] },
     };
     plot = new window.uPlot(opts, [xs, ...stacked], plotEl);

@@ -64,6 +64,11 @@ class Settings:
     """Sites whose pages may read ``/api``, ``/ogc`` and ``/tiles`` (CORS); default none."""
     trusted_proxies: int = 0
     """How many reverse proxies in front set ``X-Forwarded-*`` (0: those headers are ignored)."""
+    environment: str = "development"
+    """``production`` makes ``pks-geo serve`` refuse to start without ``PKS_GEO_SECRET_KEY``."""
+    secret_key_set: bool = False
+    """Whether the key came from ``PKS_GEO_SECRET_KEY`` (else it is random for this process:
+    sessions and embed links then die on restart and differ between processes)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -82,6 +87,11 @@ class Settings:
             if len(key) < 16:
                 raise ConfigError("PKS_GEO_SECRET_KEY must be at least 16 characters long")
             kwargs["secret_key"] = key
+            kwargs["secret_key_set"] = True
+        if (environment := get("ENV")) is not None:
+            if environment not in ("development", "production"):
+                raise ConfigError(f"PKS_GEO_ENV must be 'development' or 'production', got {environment!r}")
+            kwargs["environment"] = environment
         if (data_dir := get("DATA_DIR")) is not None:
             kwargs["data_dir"] = Path(data_dir).expanduser().resolve()
         if (bdir := get("BOUNDARIES_DIR")) is not None:

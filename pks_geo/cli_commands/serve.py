@@ -39,6 +39,11 @@ def serve(host: str, port: int, threads: int) -> None:
     from pks_geo.web import create_app
 
     settings = load_settings()
+    if settings.environment == "production" and not settings.secret_key_set:
+        raise click.ClickException(
+            "PKS_GEO_ENV=production needs PKS_GEO_SECRET_KEY (at least 16 characters, the same for every "
+            "process behind the proxy): without it sessions and embed links die on every restart. "
+            "Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
     url = resolve_database_url(settings)
     app = create_app(Settings(**{**settings.__dict__, "database_url": url}))
     from pks_geo.analysis.warmup import warm_up_in_background

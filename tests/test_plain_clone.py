@@ -41,3 +41,29 @@ def test_a_copy_of_the_repository_alone_loads_the_demo(empty_engine: Engine, tmp
         incidents = conn.execute(text("SELECT count(*) FROM incident WHERE source = 'contoh'")).scalar()
     assert counts == {"kabupaten": 1, "kecamatan": 25, "desa": 351}
     assert incidents > 0
+
+
+def test_demo_sets_up_another_kabupaten_end_to_end(empty_engine: Engine) -> None:
+    """Any kabupaten/kota: Kota Kendari (74.71) from the upstream layout (the shared offline
+    mirror here), its own demo data, and the pages name it (issue 16)."""
+    from click.testing import CliRunner
+
+    from pks_geo.cli import main
+    from pks_geo.web import create_app
+    from tests.conftest import SHARED_BOUNDARIES
+
+    url = empty_engine.url.render_as_string(hide_password=False)
+    mirror = str(SHARED_BOUNDARIES / "source")
+    result = CliRunner().invoke(main, ["demo", "--region", "74.71", "--source", mirror],
+                                env={"PKS_GEO_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "demo ready: Kota Kendari" in result.output
+    with empty_engine.connect() as conn:
+        levels = dict(conn.execute(text("SELECT level, count(*) FROM admin_area GROUP BY level")).all())
+        outside = conn.execute(text("SELECT count(*) FROM incident WHERE source = 'contoh' "
+                                    "AND desa_kode NOT LIKE '74.71.%'")).scalar()
+        inside = conn.execute(text("SELECT count(*) FROM incident WHERE source = 'contoh'")).scalar()
+    assert levels.get("kecamatan", 0) >= 10 and levels.get("desa", 0) >= 60 and "kabupaten" in levels
+    assert inside > 0 and outside == 0
+    page = create_app({"DATABASE_URL": url, "TESTING": True}).test_client().get("/").get_data(as_text=True)
+    assert '<span class="pks-bar-region" id="pks-region">Kota Kendari</span>' in page  # the header names it

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy import text
 
 from pks_geo import schema
 from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
 from pks_geo.db import resolve_database_url
 from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.ingest.codes import normalize_kode
 from pks_geo.manifest import load_manifest
 
 
@@ -58,14 +60,21 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--boundaries", "boundaries_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder with the Konawe Selatan GeoJSON files (default: PKS_GEO_BOUNDARIES_DIR "
                    "or the files shipped in data/boundaries).")
+@click.option("--region", default=None, metavar="KODE",
+              help="Set up another kabupaten/kota (e.g. 74.71) from the upstream wilayah_boundaries "
+                   "layout instead of the shipped Konawe Selatan files.")
+@click.option("--source", "source", default=None, metavar="DIR_OR_URL",
+              help="With --region: the upstream layout, a local mirror folder or a URL (default: the "
+                   "public repository on the web).")
 @click.option("--remove", is_flag=True,
               help="Delete the demo data (source 'contoh') and nothing else, then stop.")
 @friendly_errors
-def demo(boundaries_dir: Path | None, remove: bool) -> None:
+def demo(boundaries_dir: Path | None, region: str | None, source: str | None, remove: bool) -> None:
     """Start the database, migrate, load the boundaries, the elections and the demo data.
 
     The demo incidents and TPS are synthetic, labelled source 'contoh'; loading them again
-    changes nothing, and 'pks-geo demo --remove' deletes exactly them."""
+    changes nothing, and 'pks-geo demo --remove' deletes exactly them. With --region another
+    kabupaten is loaded from the upstream layout and gets the same kind of demo data."""
     from pks_geo.ingest.demo_data import load_demo, remove_demo
     from pks_geo.ingest.elections import read_elections_file, upsert_elections
 
@@ -77,19 +86,29 @@ def demo(boundaries_dir: Path | None, remove: bool) -> None:
         click.echo(f"demo data removed: {incidents} incidents and {tps} TPS of source 'contoh'")
         return
     manifest = load_manifest()
-    folder = boundaries_dir or settings.boundaries_dir
-    paths = manifest.boundary_paths(folder)
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise click.ClickException(
-            f"boundary files not found: {', '.join(missing)}; pass --boundaries DIR or set "
-            "PKS_GEO_BOUNDARIES_DIR"
-        )
-    report = load_boundary_paths(engine, paths)
+    kode = normalize_kode(region) if region else manifest.region_kode
+    if kode is None or kode.count(".") != 1:
+        raise click.ClickException(f"--region must be a kabupaten/kota code like 74.71, got {region!r}")
+    if kode == manifest.region_kode:
+        folder = boundaries_dir or settings.boundaries_dir
+        paths = manifest.boundary_paths(folder)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise click.ClickException(
+                f"boundary files not found: {', '.join(missing)}; pass --boundaries DIR or set "
+                "PKS_GEO_BOUNDARIES_DIR"
+            )
+        report = load_boundary_paths(engine, paths)
+    else:
+        from pks_geo.ingest.boundary_load import fetch_and_load
+        from pks_geo.ingest.wilayah import DEFAULT_SOURCE
+
+        report = fetch_and_load(engine, kode, source or DEFAULT_SOURCE)
     print_report(report, limit=5)
     with engine.begin() as conn:
         print_report(upsert_elections(conn, read_elections_file(), "elections"), limit=5)
-    for demo_report in load_demo(engine, manifest.region_kode):
+        name = conn.execute(text("SELECT nama FROM admin_area WHERE kode = :k"), {"k": kode}).scalar()
+    for demo_report in load_demo(engine, kode):
         print_report(demo_report, limit=5)
-    click.echo(f"demo ready: {manifest.region_nama} (demo incidents and TPS are synthetic, "
+    click.echo(f"demo ready: {name or manifest.region_nama} (demo incidents and TPS are synthetic, "
                "source 'contoh'; remove them with 'pks-geo demo --remove')")

@@ -8,6 +8,7 @@ instead of surfacing later as an obscure database or Flask error.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ class Settings:
     """Sites whose pages may read ``/api``, ``/ogc`` and ``/tiles`` (CORS); default none."""
     trusted_proxies: int = 0
     """How many reverse proxies in front set ``X-Forwarded-*`` (0: those headers are ignored)."""
+    region: str | None = None
+    """Kemendagri code of the kabupaten/kota served when several are loaded (``PKS_GEO_REGION``)."""
     environment: str = "development"
     """``production`` makes ``pks-geo serve`` refuse to start without ``PKS_GEO_SECRET_KEY``."""
     secret_key_set: bool = False
@@ -88,6 +91,10 @@ class Settings:
                 raise ConfigError("PKS_GEO_SECRET_KEY must be at least 16 characters long")
             kwargs["secret_key"] = key
             kwargs["secret_key_set"] = True
+        if (region := get("REGION")) is not None:
+            if not re.fullmatch(r"\d{2}\.\d{2}", region):
+                raise ConfigError(f"PKS_GEO_REGION must be a kabupaten/kota code like 74.05, got {region!r}")
+            kwargs["region"] = region
         if (environment := get("ENV")) is not None:
             if environment not in ("development", "production"):
                 raise ConfigError(f"PKS_GEO_ENV must be 'development' or 'production', got {environment!r}")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from pks_geo.config import PROJECT_ROOT
@@ -67,3 +68,21 @@ def test_demo_sets_up_another_kabupaten_end_to_end(empty_engine: Engine) -> None
     assert inside > 0 and outside == 0
     page = create_app({"DATABASE_URL": url, "TESTING": True}).test_client().get("/").get_data(as_text=True)
     assert '<span class="pks-bar-region" id="pks-region">Kota Kendari</span>' in page  # the header names it
+    exported = create_app({"DATABASE_URL": url, "TESTING": True}).test_client().get(
+        "/api/v1/export/choropleth.geojson?level=desa").get_json()
+    assert exported["metadata"]["region"] == "Kota Kendari"  # and so do the exports
+    assert "Tim Terpadu Penanganan Konflik Sosial Kota Kendari" in exported["metadata"]["sources"][0]
+
+
+def test_region_is_named_from_the_data_or_the_setting(loaded: Engine) -> None:
+    from pks_geo.analysis.region import display_name, region_name
+    from pks_geo.config import ConfigError, Settings
+
+    assert region_name(loaded) == "Kabupaten Konawe Selatan"
+    assert region_name(loaded, "74.05") == "Kabupaten Konawe Selatan"
+    assert region_name(loaded, "74.71") is None  # not loaded here
+    assert display_name("Kendari", "74.71", None) == "Kota Kendari"
+    assert display_name("Konawe Selatan", "74.05", "kabupaten") == "Kabupaten Konawe Selatan"
+    assert Settings.from_env({"PKS_GEO_REGION": "74.71"}).region == "74.71"
+    with pytest.raises(ConfigError, match="PKS_GEO_REGION"):
+        Settings.from_env({"PKS_GEO_REGION": "Konawe"})

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from pks_geo import audit
+from pks_geo.analysis.region import region_name
+from pks_geo.config import Settings
 from pks_geo.export import csv_writer, geojson, gpx, ogr
 from pks_geo.export.context import ExportContext
 from pks_geo.export.datasets_areas import build_choropleth_export, build_hotspots_export
@@ -124,7 +126,8 @@ def prepare_export(ctx: ExportContext, dataset: str, fmt: str, *, marking: str |
         raise ExportForbidden(dataset, minimum)
     export = builder(ctx)
     metadata = build_metadata(export, fmt, filters=export.filters, actor=ctx.actor, role=ctx.role,
-                              marking=export_marking(marking), generated_at=now or datetime.now(UTC))
+                              marking=export_marking(marking), generated_at=now or datetime.now(UTC),
+                              region=region_name(ctx.engine, Settings.from_env().region))
     with ctx.engine.begin() as conn:
         audit.record(conn, actor=ctx.actor, action="export", entity="export", entity_id=f"{dataset}.{fmt}",
                      after={"dataset": dataset, "format": fmt, "role": ctx.role, "election": export.election,

@@ -16,8 +16,13 @@ from typing import Any
 from pks_geo.config import Settings, validate_marking
 from pks_geo.export.model import DatasetExport
 
-BASE_SOURCES = ("pks-geo, Tim Terpadu Penanganan Konflik Sosial Kabupaten Konawe Selatan",
-                "Boundaries: cahyadsn/wilayah_boundaries (MIT), Kepmendagri No 300.2.2-2430 Tahun 2025")
+BOUNDARY_SOURCE = "Boundaries: cahyadsn/wilayah_boundaries (MIT), Kepmendagri No 300.2.2-2430 Tahun 2025"
+
+
+def base_sources(region: str | None) -> list[str]:
+    """Who made the file, for the region the data are of (named from the loaded boundaries)."""
+    team = "pks-geo, Tim Terpadu Penanganan Konflik Sosial" + (f" {region}" if region else "")
+    return [team, BOUNDARY_SOURCE]
 
 
 def export_marking(configured: str | None = None) -> str:
@@ -29,7 +34,8 @@ def export_marking(configured: str | None = None) -> str:
 
 
 def build_metadata(export: DatasetExport, fmt: str, *, filters: dict[str, Any], actor: str,
-                   role: str | None, marking: str, generated_at: datetime | None = None) -> dict[str, Any]:
+                   role: str | None, marking: str, generated_at: datetime | None = None,
+                   region: str | None = None) -> dict[str, Any]:
     generated = (generated_at or datetime.now(UTC)).replace(microsecond=0)
     return {
         "title": export.title,
@@ -44,7 +50,8 @@ def build_metadata(export: DatasetExport, fmt: str, *, filters: dict[str, Any], 
         "parameters": export.parameters,
         "crs": "WGS 84 (EPSG:4326), longitude/latitude",
         "layers": [layer.name for layer in export.layers],
-        "sources": [*BASE_SOURCES, *export.sources],
+        "region": region,
+        "sources": [*base_sources(region), *export.sources],
         "notes": export.notes,
     }
 

@@ -16,9 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from pks_geo.analysis.region import region_name as region_name_of
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.i18n import LANGUAGES
 
@@ -102,21 +101,8 @@ def _read_region() -> str | None:
     engine = current_app.extensions.get("pks_geo.engine")
     if engine is None:
         return None
-    query = text("SELECT level, nama, jenis FROM admin_area WHERE level IN ('provinsi', 'kabupaten') "
-                 "ORDER BY level, kode LIMIT 3")
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(query).all()
-    except SQLAlchemyError:
-        return None
-    kabupaten = [r for r in rows if r.level == "kabupaten"]
-    if len(kabupaten) == 1:
-        nama = kabupaten[0].nama
-        if nama.lower().startswith(("kabupaten", "kota", "kab.")):
-            return nama
-        return ("Kota " if (kabupaten[0].jenis or "").lower() == "kota" else "Kabupaten ") + nama
-    provinces = [r for r in rows if r.level == "provinsi"]
-    return provinces[0].nama if provinces else None
+    settings = current_app.extensions.get("pks_geo.settings")
+    return region_name_of(engine, getattr(settings, "region", None))
 
 
 def _layout_context() -> dict[str, Any]:

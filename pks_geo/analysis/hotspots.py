@@ -276,7 +276,8 @@ class HotspotResult:
     note: str | None = None
     reason_code: str | None = None
     neighbours: dict[str, list[str]] = field(default_factory=dict)
-    """Neighbours of each analysed area (self excluded; island links included)."""
+    """Neighbours of each analysed area (self excluded; island links included). The cached
+    weights' own lists, not a copy: read only."""
     p_cut: float | None = None
     """Largest raw p significant at 95 % (the BH cut with FDR, else 0.05); None: none."""
 
@@ -335,19 +336,27 @@ def compute_hotspots(frame: pd.DataFrame, weights: AreaWeights, options: Hotspot
     for column in columns:
         table[column] = None
     n_incidents = int(pd.to_numeric(table["n_incidents"], errors="coerce").fillna(0).sum())
-    usable = table.index[pd.to_numeric(table["value"], errors="coerce").notna()].tolist()
-    values = table.loc[usable, "value"].astype(float).to_numpy()
+    numeric = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype=float)
+    has_value = ~np.isnan(numeric)
+    everyone = bool(has_value.all())
+    kodes = table.index.to_numpy(dtype=object)
+    usable = kodes.tolist() if everyone else kodes[has_value].tolist()
+    values = numeric[has_value]
     code, reason = _thin(n_incidents, values, options)
     sub = weights.subset(usable) if not reason else weights
     result = HotspotResult(options.method, weights.describe(), options.permutations, options.seed,
                            options.fdr, n_incidents, options.min_incidents, reason is not None,
                            table, reason, list(sub.added), inference=options.inference,
-                           reason_code=code, neighbours={k: list(sub.neighbors[k]) for k in sub.ids})
+                           reason_code=code, neighbours=sub.neighbors)
     if reason:
         return result
     run = gi_star if options.method == "gi_star" else local_moran
     stats = run(values, sub, options.permutations, options.seed, options.fdr, options.inference)
-    table.loc[stats.index, columns] = stats[columns].to_numpy(dtype=object)
+    if everyone and sub.ids == usable:  # the usual case: plain column assignment,
+        for column in columns:                     # label alignment costs 40 ms at 2,283 desa
+            table[column] = stats[column].to_numpy()
+    else:
+        table.loc[stats.index, columns] = stats[columns].to_numpy(dtype=object)
     result.permutations_run, result.note = stats.attrs["permutations"], stats.attrs["note"]
     raw = stats.attrs["raw_p"]
     result.p_cut = sig.fdr_cut(raw) if options.fdr else (0.05 if (raw <= 0.05).any() else None)

@@ -41,8 +41,9 @@ def gi_star_z(y: np.ndarray, star: csr_matrix) -> np.ndarray:
     """
     y = np.asarray(y, dtype=float)
     n = y.size
-    wsum = np.asarray(star.sum(axis=1)).ravel()
-    w2sum = np.asarray(star.multiply(star).sum(axis=1)).ravel()
+    rows = np.repeat(np.arange(n), np.diff(star.indptr))
+    wsum = np.bincount(rows, weights=star.data, minlength=n)
+    w2sum = np.bincount(rows, weights=star.data * star.data, minlength=n)
     ybar = y.mean()
     s = math.sqrt(max((y @ y) / n - ybar * ybar, 0.0))
     if s == 0.0 or n < 2:

@@ -127,6 +127,7 @@ def test_subtitle_says_what_was_filtered_and_the_print_speaks_one_language(
         client, db: BriefingDb, desa_view: str) -> None:  # type: ignore[no-untyped-def]
     filtered = " ".join(_pdf_text(client.get(f"/maps/{desa_view}.pdf", headers=db.auth("viewer")).data))
     assert "Periode" in filtered and "Semua data" not in filtered  # one kategori is not all data
+    assert "Kabupaten Konawe Selatan" in filtered  # the print names its region, from the data
     assert "Warna: ColorBrewer" in filtered and "Colours" not in filtered
     unfiltered = " ".join(_pdf_text(client.get("/maps/default.pdf", headers=db.auth("viewer")).data))
     assert "Semua data" in unfiltered

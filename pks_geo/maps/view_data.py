@@ -20,8 +20,10 @@ from sqlalchemy import Engine, text
 from pks_geo.analysis.choropleth import VERSIONED_TABLES, build_choropleth
 from pks_geo.analysis.incident_summary import IncidentSummary, incident_summary
 from pks_geo.analysis.meta import filter_options
+from pks_geo.analysis.region import region_name
 from pks_geo.analysis.simplify import display_geometries
 from pks_geo.analysis.version_watch import current_versions
+from pks_geo.config import Settings
 from pks_geo.maps.views import DEFAULT_VIEW_ID, View, choropleth_request
 
 AREA_NAME_SQL = text("SELECT nama FROM admin_area WHERE kode = :kode")
@@ -157,6 +159,9 @@ def map_data(engine: Engine, view: View, lang: str, texts: dict[str, str], marki
     subtitle = describe_filters(engine, collection, summary, texts, lang)
     if view.id != DEFAULT_VIEW_ID:
         subtitle = default_title(collection["metric"]["label"], req.filters.level, texts) + " · " + subtitle
+    region = region_name(engine, Settings.from_env().region)
+    if region:  # a print leaves the building: it says which kabupaten it is of
+        subtitle = f"{region} · {subtitle}"
     data_line = texts["brief_data_date"].format(
         date=format_date(versions.last_modified, lang) if versions.last_modified else "—")
     data_line += " · " + texts["brief_printed"].format(date=format_date(datetime.now(), lang))

@@ -342,3 +342,60 @@ def test_kml_carries_the_map_colours(world, tmp_path) -> None:  # type: ignore[n
     hot = ET.fromstring(_get(world, "/api/v1/export/hotspots.kml?level=kecamatan&permutations=99",
                              "viewer").data)
     assert all(p.find("k:styleUrl", ns) is not None for p in hot.iter(f"{{{ns['k']}}}Placemark"))
+
+
+TEXT_CASES = [("tps", "viewer", ""), ("incidents", "analyst", ""), ("choropleth", "viewer", "level=desa"),
+              ("hotspots", "viewer", "permutations=99"), ("patrol-plan", "viewer", "")]
+
+
+@pytest.mark.parametrize(("dataset", "who", "query"), TEXT_CASES)
+def test_text_fields_stay_text_in_kml_and_gpx(world, tmp_path, dataset, who, query) -> None:
+    """GDAL/QGIS guess a GPX extension's type from its values: every property that is text in the
+    GeoJSON export must read back from KML and GPX as the same text (7405031018001 never becomes
+    2147483647). KML declares its fields' types in a <Schema>; GPX has none."""
+    reference = json.loads(_get(world, f"/api/v1/export/{dataset}.geojson?{query}", who).data)
+    texts: dict[str, set[str]] = {}
+    for feature in reference["features"]:
+        for key, value in feature["properties"].items():
+            if isinstance(value, str):
+                texts.setdefault(key, set()).add(value)
+    assert texts
+    for fmt in ("kml", "gpx"):
+        path = tmp_path / f"out.{fmt}"
+        response = _get(world, f"/api/v1/export/{dataset}.{fmt}?{query}", who)
+        assert response.status_code == 200, response.data[:300]
+        path.write_bytes(response.data)
+        checked = 0
+        for name, frame in _layers(path).items():
+            for key in texts:
+                column = f"ogr_{key}" if fmt == "gpx" else key  # GDAL names GPX extensions ogr_*
+                if column not in frame.columns:
+                    continue
+                read = [v for v in frame[column] if v is not None and v == v]
+                assert all(isinstance(v, str) for v in read), (fmt, name, key, frame[column].dtype, read[:3])
+                checked += 1
+        assert checked, (fmt, sorted(texts))
+
+
+def test_gpx_numeric_looking_text_is_written_as_text(tmp_path) -> None:
+    """Any text field whose every value looks like a number (TPS ``001``, a Polsek coded ``12``,
+    a kabupaten ``74.05``, hexadecimal ``0x1A``) leaves the typed-by-guess extensions and is read
+    back, unchanged, from ``<desc>``; a text field with some words stays an extension."""
+    from pks_geo.export.gpx import write_gpx
+    from pks_geo.export.model import DatasetExport, Layer
+
+    point = '{"type":"Point","coordinates":[122.3,-4.3]}'
+    rows = [("001", "12", "74.05", "0x1A", "Potoro", "7405031018001", 3, point),
+            ("002", "7", "74.06", "0x1B", "12", "7405031018002", 4, point)]
+    fields = [("nomor", "str"), ("polsek", "str"), ("kab", "str"), ("hex", "str"), ("desa", "str"),
+              ("kode_tps", "str"), ("dpt", "int")]
+    layer = Layer("tps", "Point", fields, lambda: iter([rows]), label_field="desa")
+    path = tmp_path / "angka.gpx"
+    export = DatasetExport("tps", "uji", [layer], roster="tps")
+    write_gpx(export, {"generated_at": "2026-01-01T00:00:00Z"}, path)
+    points = pyogrio.read_dataframe(path, layer="waypoints")
+    assert list(points["cmt"]) == ["7405031018001", "7405031018002"]
+    assert list(points["ogr_desa"]) == ["Potoro", "12"] and list(points["ogr_dpt"]) == [3, 4]
+    assert not {"ogr_nomor", "ogr_polsek", "ogr_kab", "ogr_hex"} & set(points.columns)
+    assert points["desc"][0].splitlines() == ["kode_tps 7405031018001", "nomor: 001", "polsek: 12",
+                                              "kab: 74.05", "hex: 0x1A"]

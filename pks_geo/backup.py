@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from pks_geo import schema
@@ -68,17 +68,43 @@ def manifest_path(dump: Path) -> Path:
     return dump.with_name(dump.name + MANIFEST_SUFFIX)
 
 
-def _tool(name: str) -> str:
-    """``pg_dump``/``pg_restore`` of the newest installed PostgreSQL (Debian keeps them off PATH)."""
+def _tool(name: str, server_major: int | None = None) -> str:
+    """``pg_dump``/``pg_restore`` able to talk to a server of ``server_major``.
+
+    pg_dump refuses a server newer than itself ("server version mismatch") and reads older ones,
+    so the tool of the server's own version is taken first, else the oldest newer one installed
+    (Debian keeps them in ``/usr/lib/postgresql/<v>/bin``, off PATH); ``PKS_GEO_PG_BINDIR``
+    wins when set."""
     env_dir = os.environ.get("PKS_GEO_PG_BINDIR")
-    for folder in ([Path(env_dir)] if env_dir else []) + [Path(f"/usr/lib/postgresql/{v}/bin")
-                                                            for v in PG_VERSIONS]:
+    if env_dir and (Path(env_dir) / name).exists():
+        return str(Path(env_dir) / name)
+    versions = sorted((int(v) for v in PG_VERSIONS), reverse=True)
+    if server_major is not None:
+        usable = sorted(v for v in versions if v >= server_major)
+        versions = usable
+    for version in versions:
+        folder = Path(f"/usr/lib/postgresql/{version}/bin")
         if (folder / name).exists():
             return str(folder / name)
     found = shutil.which(name)
-    if found:
+    if found and (server_major is None or _major_of(found) >= server_major):
         return found
-    raise BackupError(f"{name} not found: install the PostgreSQL client (apt-get install postgresql-client)")
+    wanted = f"postgresql-client-{server_major}" if server_major else "postgresql-client"
+    raise BackupError(f"no {name} for a PostgreSQL {server_major or ''} server found: "
+                      f"install it (apt-get install {wanted}) or set PKS_GEO_PG_BINDIR")
+
+
+def _major_of(tool: str) -> int:
+    """Major version of a PostgreSQL client program ("pg_dump (PostgreSQL) 15.8" -> 15)."""
+    output = subprocess.run([tool, "--version"], capture_output=True, text=True, check=False).stdout
+    digits = output.split()[-1].split(".")[0] if output.split() else ""
+    return int(digits) if digits.isdigit() else 0
+
+
+def server_major(engine: Engine) -> int:
+    """The server's major version (``server_version_num`` 150008 -> 15)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
 
 
 def _libpq_env(engine: Engine) -> dict[str, str]:
@@ -93,9 +119,13 @@ def _libpq_env(engine: Engine) -> dict[str, str]:
 def table_counts(engine: Engine) -> dict[str, int]:
     """Row count of every table of the schema (PostGIS's own reference table left out)."""
     with engine.connect() as conn:
-        names = conn.execute(TABLES_SQL).scalars().all()
-        return {name: int(conn.execute(text(f'SELECT count(*) FROM public."{name}"')).scalar_one())
-                for name in names}  # names from the catalogue above, not from a user
+        return _counts(conn)
+
+
+def _counts(conn: Connection) -> dict[str, int]:
+    names = conn.execute(TABLES_SQL).scalars().all()
+    return {name: int(conn.execute(text(f'SELECT count(*) FROM public."{name}"')).scalar_one())
+            for name in names}  # names from the catalogue above, not from a user
 
 
 def _sha256(path: Path) -> str:
@@ -118,11 +148,19 @@ def backup(engine: Engine, output: Path) -> Manifest:
     revision = schema.current_revision(engine)
     if not revision:
         raise BackupError("the database has no pks-geo schema: nothing to back up")
-    tool = _tool("pg_dump")
+    tool = _tool("pg_dump", server_major(engine))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
-    counts = table_counts(engine)
-    _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"], _libpq_env(engine))
+    # The app keeps writing while a nightly backup runs (audit events, incidents): the counts
+    # and the dump must see the same data, or a good backup fails its own restore check. One
+    # repeatable-read transaction exports its snapshot; pg_dump dumps exactly that snapshot.
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            counts = _counts(conn)
+            _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                  f"--file={partial}"], _libpq_env(engine))
     partial.replace(output)  # a failed dump never leaves a file that looks complete
     manifest = Manifest(revision=revision, sha256=_sha256(output), size=output.stat().st_size,
                         tables=counts, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -144,7 +182,7 @@ def restore(dump: Path, target: Engine) -> Manifest:
         raise BackupError(f"the target database is not empty ({len(existing)} tables, e.g. "
                           f"{next(iter(existing))}): restore into a new, empty database")
     env = _libpq_env(target)
-    tool = _tool("pg_restore")
+    tool = _tool("pg_restore", server_major(target))
     with target.connect() as conn:
         has_postgis = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
     args = [tool, "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={env['PGDATABASE']}"]

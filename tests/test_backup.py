@@ -83,3 +83,47 @@ def test_a_damaged_or_newer_backup_is_refused_before_writing(source: Engine, dat
     with pytest.raises(BackupError, match="newer than this pks-geo knows"):
         restore(dump, target)
     assert table_counts(target) == {}
+
+
+def test_a_backup_taken_while_the_app_writes_restores_and_verifies(source: Engine, database_factory,  # type: ignore[no-untyped-def]
+                                                                   tmp_path: Path) -> None:
+    """Counts and dump come from one snapshot: audit events committed one after another all
+    through the dump do not make the backup fail its own restore check."""
+    import threading
+
+    stop = threading.Event()
+    added: list[int] = []
+    insert = text("INSERT INTO audit_event (actor, action, entity, entity_id) "
+                  "VALUES ('test', 'login', 'user', :n)")
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            with source.begin() as conn:
+                conn.execute(insert, {"n": str(len(added))})
+            added.append(1)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        dump = tmp_path / "sibuk.dump"
+        code, output = _invoke("db", "backup", "-o", str(dump), url=_url(source))
+    finally:
+        stop.set()
+        writer.join()
+    assert code == 0, output
+    assert added, "the writer never ran"
+    target = get_engine(database_factory.create())
+    manifest = restore(dump, target)
+    assert table_counts(target) == manifest.tables
+
+
+def test_the_dump_tools_match_the_server_version(source: Engine) -> None:
+    """pg_dump refuses a server newer than itself: the tool of the server's version is used, and a
+    server no installed client can read gets a message naming the package to install."""
+    from pks_geo.backup import _tool, server_major
+
+    major = server_major(source)
+    assert _tool("pg_dump", major) == f"/usr/lib/postgresql/{major}/bin/pg_dump"
+    assert _tool("pg_restore", major) == f"/usr/lib/postgresql/{major}/bin/pg_restore"
+    with pytest.raises(BackupError, match="postgresql-client-99"):
+        _tool("pg_dump", 99)

@@ -86,3 +86,24 @@ def test_region_is_named_from_the_data_or_the_setting(loaded: Engine) -> None:
     assert Settings.from_env({"PKS_GEO_REGION": "74.71"}).region == "74.71"
     with pytest.raises(ConfigError, match="PKS_GEO_REGION"):
         Settings.from_env({"PKS_GEO_REGION": "Konawe"})
+
+
+def test_several_kabupaten_are_named_by_the_setting_never_by_a_fixed_name(empty_engine: Engine) -> None:
+    """Konawe Selatan (shipped) and Kota Kendari (the shared mirror) loaded together: without
+    PKS_GEO_REGION the header says how many are loaded, with it names the chosen one; with
+    nothing loaded it says so instead of naming Konawe Selatan."""
+    from pks_geo.analysis.region import region_name
+    from pks_geo.ingest.boundary_load import fetch_and_load, load_boundary_paths
+    from pks_geo.manifest import load_manifest
+    from pks_geo.web import create_app
+    from tests.conftest import KS_BOUNDARIES, SHARED_BOUNDARIES
+
+    url = empty_engine.url.render_as_string(hide_password=False)
+    header = '<span class="pks-bar-region" id="pks-region">{}</span>'
+    page = create_app({"DATABASE_URL": url, "TESTING": True}).test_client().get("/login")
+    assert header.format("Batas wilayah belum dimuat") in page.get_data(as_text=True)
+    load_boundary_paths(empty_engine, load_manifest().boundary_paths(KS_BOUNDARIES), progress=False)
+    fetch_and_load(empty_engine, "74.71", str(SHARED_BOUNDARIES / "source"), progress=False)
+    assert region_name(empty_engine) == "2 kabupaten/kota"
+    assert region_name(empty_engine, "74.71") == "Kota Kendari"
+    assert region_name(empty_engine, "74.05") == "Kabupaten Konawe Selatan"

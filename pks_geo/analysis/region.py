@@ -12,10 +12,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 REGION_SQL = text("""
-SELECT level, kode, nama, jenis FROM admin_area
+SELECT level, kode, nama, jenis, count(*) OVER (PARTITION BY level) AS n FROM admin_area
 WHERE level IN ('provinsi', 'kabupaten') AND (CAST(:kode AS text) IS NULL OR kode = :kode)
-ORDER BY level, kode LIMIT 3
+ORDER BY level DESC, kode LIMIT 2
 """)
+"""The province first (``provinsi`` sorts after ``kabupaten``), then the first kabupaten/kota, each
+with how many of its level are loaded: a whole province loaded from the upstream layout has 17
+kabupaten/kota rows and no province row."""
 
 
 def display_name(nama: str, kode: str, jenis: str | None) -> str:
@@ -35,7 +38,9 @@ def region_name(engine: Engine, kode: str | None = None) -> str | None:
     except SQLAlchemyError:
         return None
     kabupaten = [r for r in rows if r.level == "kabupaten"]
-    if len(kabupaten) == 1:
+    if kabupaten and kabupaten[0].n == 1:
         return display_name(kabupaten[0].nama, kabupaten[0].kode, kabupaten[0].jenis)
     provinces = [r for r in rows if r.level == "provinsi"]
-    return provinces[0].nama if provinces else None
+    if provinces:
+        return provinces[0].nama
+    return f"{kabupaten[0].n} kabupaten/kota" if kabupaten else None

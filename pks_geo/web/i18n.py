@@ -14,7 +14,7 @@ LANGUAGES = ("id", "en")
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"id": "pks-geo — Peta Kerawanan Konflik Sosial",
                   "en": "pks-geo — Social Conflict Risk Map"},
-    "region": {"id": "Kabupaten Konawe Selatan", "en": "Konawe Selatan Regency"},
+    "region": {"id": "Batas wilayah belum dimuat", "en": "No boundaries loaded"},
     "layer_kecamatan": {"id": "Batas kecamatan", "en": "Kecamatan boundaries"},
     "layer_kecamatan_source": {"id": "Batas kecamatan (data sumber)",
                                "en": "Kecamatan boundaries (source data)"},

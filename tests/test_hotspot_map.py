@@ -67,14 +67,16 @@ def test_the_hot_spot_layer_colours_counts_and_explains_the_cluster(  # type: ig
         browser, server, demo_with_cluster, width, height) -> None:
     _, members = demo_with_cluster
     SHOTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": width, "height": height})
+    phone = width < 600  # a phone is a touch screen: Leaflet opens the layer list on a tap
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  is_mobile=phone, has_touch=phone)
     page = context.new_page()
     errors, outside = _watch(page, server)
     page.goto(server + "/?level=desa")
     page.wait_for_selector("body[data-ready='true']", timeout=30000)
     toggle = page.locator(".leaflet-control-layers-toggle")
     if toggle.is_visible():
-        toggle.hover() if width > 600 else toggle.click()
+        toggle.tap() if phone else toggle.hover()
     page.locator(".leaflet-control-layers label", has_text="Titik panas (Gi*)").locator("input").check()
     page.wait_for_selector("body[data-layerhotspots='ready']", timeout=90000)
     bins = page.eval_on_selector_all("path[data-layer='hotspots']", BINS_JS)

@@ -27,7 +27,7 @@ from pks_geo.analysis.tiles import (
     area_values,
 )
 
-ZOOMS = {"kabupaten": (10, 12, 14), "province": (8, 10, 12), "national": (6, 8, 10)}
+ZOOMS = {"kabupaten": (10, 12, 14), "province": (8, 10, 12), "national": (6, 8, 10), "million": (8, 10, 12)}
 MAX_TILES_PER_ZOOM = 120
 CHOROPLETH = {"metric": "count"}
 

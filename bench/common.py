@@ -46,10 +46,11 @@ SCALES: dict[str, list[Path]] = {
                   SHARED / "konawe_selatan_desa.geojson"],
     "province": [SHARED / "sulawesi_tenggara_kecamatan.geojson", SHARED / "sulawesi_tenggara_desa.geojson"],
     "national": [SHARED / "indonesia_kecamatan.geojson"],
+    "million": [SHARED / "sulawesi_tenggara_kecamatan.geojson", SHARED / "sulawesi_tenggara_desa.geojson"],
 }
 """Boundary files per scale: Konawe Selatan (351 desa), Sulawesi Tenggara (2,283 desa),
 Indonesia (7,285 kecamatan, no desa)."""
-SCALE_LEVEL = {"kabupaten": "desa", "province": "desa", "national": "kecamatan"}
+SCALE_LEVEL = {"kabupaten": "desa", "province": "desa", "national": "kecamatan", "million": "desa"}
 """The finest level loaded at each scale (what incidents are located in and maps draw)."""
 
 
@@ -181,11 +182,16 @@ def bytes_server(body: bytes, content_type: str = "application/geo+json") -> Ite
         yield url
 
 
-@contextmanager
-def _spawned(target: Any, args: tuple[Any, ...]) -> Iterator[str]:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _spawned(target: Any, args: tuple[Any, ...]) -> Iterator[str]:
+    port = free_port()
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
     process = context.Process(target=target, args=(*args, port, ready), daemon=True)

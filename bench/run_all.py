@@ -31,6 +31,7 @@ Prints a table and writes ``bench/results/run_all-<UTC time>.json``.
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import tempfile
 import time
@@ -42,6 +43,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 from bench_choropleth import BARE_SQL, copy_display_geometries
+from bench_export import export_after_change, export_bytes, server_only
+from bench_ogc_paging import bare_keyset_page
 from bench_tiles import Http, browser_results, tile_results
 from common import (
     SCALE_LEVEL,
@@ -59,13 +62,19 @@ from common import (
 from sqlalchemy import Engine, text
 
 from pks_geo.analysis.features import COLLECTIONS
+from pks_geo.auth.tokens import create_token
+from pks_geo.auth.users import add_user
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
 
-SYNTH = {"kabupaten": (20_000, 2_000), "province": (100_000, 10_000), "national": (100_000, 0)}
-"""Synthetic incidents and TPS per scale (national has no desa, so no TPS)."""
-LOCATE_ROWS = {"kabupaten": 20_000, "province": 100_000, "national": 100_000}
+SYNTH = {"kabupaten": (20_000, 2_000), "province": (100_000, 10_000), "national": (100_000, 0),
+         "million": (1_000_000, 10_000)}
+"""Synthetic incidents and TPS per scale (national has no desa, so no TPS; ``million`` is the
+province with ten times its incidents, the scale where the cliffs of issue 21 were found)."""
+LOCATE_ROWS = {"kabupaten": 20_000, "province": 100_000, "national": 100_000, "million": 100_000}
+PAGING_DEPTHS = (0, 10_000, 100_000, 990_000)
+"""Incident items pages of the ``million`` scale: shallow, the issue's 10k / 100k, and near the end."""
 OGC_LIMITS = (1, 10, 100, 1000)
 
 
@@ -275,6 +284,45 @@ def ogc_results(engine: Engine, base_url: str, scale: str, reps: int) -> list[Re
     return results
 
 
+def incident_paging_results(engine: Engine, base_url: str, scale: str, reps: int) -> list[Result]:
+    """(P) OGC incident pages by keyset (what ``next`` links carry) at growing depth, each against
+    the bare SQL of the same page through psycopg."""
+    client = Http(base_url)
+    results = []
+    user = "bench-analyst"
+    add_user(engine, user, "analyst", secrets.token_urlsafe(16), actor="bench")
+    headers = {"Authorization": f"Bearer {create_token(engine, user, actor='bench')[1]}"}
+    with psycopg.connect(plain_conninfo(engine), autocommit=True) as conn:
+        ids = [None] + [conn.execute("SELECT id FROM incident ORDER BY id OFFSET %s LIMIT 1",
+                                     (depth - 1,)).fetchone()[0] for depth in PAGING_DEPTHS[1:]]
+        for depth, after in zip(PAGING_DEPTHS, ids, strict=True):
+            path = "/ogc/collections/incidents/items?limit=10" + (f"&after={after}" if after else "")
+            status, body, _ = client.get(path, headers)
+            assert status == 200, body[:300]
+            times = interleaved({"api": lambda path=path: client.get(path, headers),
+                                 "sql": lambda after=after: bare_keyset_page(conn, after, 10)}, max(reps, 7))
+            ms, ref = median(times["api"]) * 1000, median(times["sql"]) * 1000
+            results.append(Result("P", scale, f"OGC incidents/items limit=10 at depth {depth:,} (keyset)", ms,
+                                  "ms", "the same page's SQL via psycopg (no HTTP)", ref, ms / ref, "",
+                                  {"bytes": len(body)}))
+    client.close()
+    return results
+
+
+def export_results(engine: Engine, scale: str) -> list[Result]:
+    """(E) The incidents GeoJSON export, first after a data change (feature cache rebuilt) and
+    again, against PostgreSQL producing the same feature texts without sending them."""
+    cold = interleaved({"cold": lambda: export_after_change(engine)}, 1, warmup=0)["cold"]
+    times = interleaved({"warm": lambda: export_bytes(engine, {}), "server": lambda: server_only(engine)}, 3)
+    size = export_bytes(engine, {})
+    return [Result("E", scale, f"incidents GeoJSON export, first after a change ({size:,} B)", median(cold),
+                   "s", "PostGIS making the same texts, not sent", median(times["server"]),
+                   median(cold) / median(times["server"]), ""),
+            Result("E", scale, "incidents GeoJSON export, feature cache current", median(times["warm"]), "s",
+                   "PostGIS making the same texts, not sent", median(times["server"]),
+                   median(times["warm"]) / median(times["server"]), "")]
+
+
 # --- (H) Gi* ---------------------------------------------------------------------------------------
 
 def hotspot_results(engine: Engine, scale: str, reps: int) -> list[Result]:
@@ -329,6 +377,9 @@ def run_scale(scale: str, reps: int, browser: bool) -> tuple[list[Result], dict[
             results += choropleth_results(engine, base, scale, reps)
             log(f"{scale}: OGC items (F)")
             results += ogc_results(engine, base, scale, reps)
+            if scale == "million":
+                log(f"{scale}: OGC incident paging (P)")
+                results += incident_paging_results(engine, cached, scale, reps)
             if browser:
                 log(f"{scale}: browser (B)")
                 with engine.connect() as conn:
@@ -336,6 +387,9 @@ def run_scale(scale: str, reps: int, browser: bool) -> tuple[list[Result], dict[
                                             "(SELECT ST_Extent(geom) e FROM admin_area WHERE level = :l) s"),
                                        {"l": level}).one()
                 results += browser_results(base, tuple(box), scale, level)
+        if scale == "million":
+            log(f"{scale}: export (E)")
+            results += export_results(engine, scale)
         log(f"{scale}: hot spots (H)")
         results += hotspot_results(engine, scale, reps=3)
     return results, meta
@@ -344,11 +398,12 @@ def run_scale(scale: str, reps: int, browser: bool) -> tuple[list[Result], dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description="pks-geo benchmark suite (see bench/README.md)")
     parser.add_argument("--scale", choices=list(SCALES), action="append",
-                        help="scale(s) to run; default all three")
+                        help="scale(s) to run; default kabupaten, province and national (million: "
+                        "the province with 1,000,000 incidents, about 40 min)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per light measurement")
     parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium map")
     args = parser.parse_args()
-    scales = args.scale or list(SCALES)
+    scales = args.scale or [scale for scale in SCALES if scale != "million"]
     results: list[Result] = []
     meta: dict[str, Any] = {}
     for scale in scales:

@@ -14,6 +14,12 @@ from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.manifest import load_manifest
 
+OUTBUF_OVERFLOW = 16 * 2**20
+"""Bytes of pending response waitress keeps in memory before it spools to a temporary file
+(its default is 1 MB). A desa choropleth or a print map is a few MB in one piece; at 1 MB each
+of them went through a file on disk. Streamed exports stay bounded: waitress stops pulling
+from the generator above its high-water mark (16 MB), so a slow client never holds more."""
+
 
 def _log_requests() -> None:
     """One access-log line per request on stderr (see :mod:`pks_geo.web.edge`)."""
@@ -53,7 +59,8 @@ def serve(host: str, port: int, threads: int) -> None:
     warm_up_in_background()  # JIT-compile the statistics while the first pages load
     _log_requests()
     click.echo(f"pks-geo serving on http://{host}:{port}")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo",
+                   outbuf_overflow=OUTBUF_OVERFLOW)
 
 
 @click.command()

@@ -69,6 +69,9 @@ class Settings:
     """Kemendagri code of the kabupaten/kota served when several are loaded (``PKS_GEO_REGION``)."""
     environment: str = "development"
     """``production`` makes ``pks-geo serve`` refuse to start without ``PKS_GEO_SECRET_KEY``."""
+    min_cell: int = 3
+    """Disclosure control (``PKS_GEO_MIN_CELL``): below ``analyst``, counts 1..min_cell-1 are
+    suppressed and nothing is drawn from fewer incidents (:mod:`pks_geo.analysis.disclosure`)."""
     secret_key_set: bool = False
     """Whether the key came from ``PKS_GEO_SECRET_KEY`` (else it is random for this process:
     sessions and embed links then die on restart and differ between processes)."""
@@ -130,7 +133,8 @@ class Settings:
         for name, attr, low, high in (("TILE_THRESHOLD", "tile_threshold", 0, 10_000_000),
                                       ("TRUSTED_PROXIES", "trusted_proxies", 0, 10),
                                       ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536),
-                                      ("RESPONSE_CACHE_MB", "response_cache_mb", 0, 65_536)):
+                                      ("RESPONSE_CACHE_MB", "response_cache_mb", 0, 65_536),
+                                      ("MIN_CELL", "min_cell", 1, 1000)):
             if (raw := get(name)) is not None:
                 if not raw.isdigit() or not low <= int(raw) <= high:
                     raise ConfigError(f"PKS_GEO_{name} must be a whole number {low}-{high}, got {raw!r}")

@@ -26,7 +26,9 @@ def ds(database_factory, ks_boundary_paths) -> Dataset:  # type: ignore[no-untyp
 
 @pytest.fixture(scope="module")
 def client(ds: Dataset):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE_URL": ds.url, "TESTING": True}).test_client()
+    # the exact computation (MIN_CELL 1: nothing suppressed); the minimum cell below analyst is
+    # tested in test_disclosure.py
+    return create_app({"DATABASE_URL": ds.url, "TESTING": True, "MIN_CELL": 1}).test_client()
 
 
 def _get(client, query: str, **kwargs) -> dict:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ def test_repeat_requests_hit_the_cache_and_data_changes_miss_it(empty_engine: En
     load_boundary_paths(empty_engine, ks_boundary_paths, progress=False)
     _insert_incident(empty_engine, "a")
     app = create_app({"DATABASE_URL": empty_engine.url.render_as_string(hide_password=False),
-                      "TESTING": True})
+                      "TESTING": True, "MIN_CELL": 1})  # exact counts of 1 and 2 (no disclosure rule)
     client = app.test_client()
     cache = app.extensions[CACHE_EXTENSION]
     url = "/api/v1/choropleth?level=kecamatan&metric=count"

@@ -68,12 +68,19 @@ def test_profile_counts_the_clicked_area_under_the_filters(client, db: BriefingD
         kode, expected = conn.execute(text(
             "SELECT desa_kode, count(*) FROM incident WHERE counted GROUP BY desa_kode "
             "ORDER BY count(*) DESC, desa_kode LIMIT 1")).one()
-    body = client.get(f"/api/v1/areas/{kode}/profile", headers=db.auth("viewer")).json
+    body = client.get(f"/api/v1/areas/{kode}/profile", headers=db.auth("analyst")).json
     assert body["level"] == "desa" and body["n_incidents"] == expected
     assert sum(k["count"] for k in body["by_kategori"]) == expected
     assert sum(m["count"] for m in body["monthly"]) == expected
     assert set(body) >= {"tps", "dpt", "parent", "nama"}
-    one = client.get(f"/api/v1/areas/{kode}/profile?kategori=bentrok", headers=db.auth("viewer")).json
+    # a viewer gets the same area with every count of 1 or 2 suppressed (null), never 0
+    seen = client.get(f"/api/v1/areas/{kode}/profile", headers=db.auth("viewer")).json
+    assert seen["min_cell"] == 3 and seen["n_incidents"] == expected and not seen["suppressed"]
+    for shown, exact in zip([k["count"] for k in seen["by_kategori"]] + [m["count"] for m in seen["monthly"]],
+                            [k["count"] for k in body["by_kategori"]] + [m["count"] for m in body["monthly"]],
+                            strict=True):
+        assert shown == (None if 0 < exact < 3 else exact)
+    one = client.get(f"/api/v1/areas/{kode}/profile?kategori=bentrok", headers=db.auth("analyst")).json
     bentrok = [k["count"] for k in body["by_kategori"] if k["kategori"] == "bentrok"]
     assert one["n_incidents"] == (bentrok[0] if bentrok else 0)
     assert client.get("/api/v1/areas/74.05.99/profile", headers=db.auth("viewer")).status_code == 404
@@ -81,9 +88,13 @@ def test_profile_counts_the_clicked_area_under_the_filters(client, db: BriefingD
 
 
 def test_timeseries_is_stacked_by_kategori(client, db: BriefingDb) -> None:  # type: ignore[no-untyped-def]
-    month = client.get("/api/v1/timeseries?interval=month", headers=db.auth("viewer")).json
+    month = client.get("/api/v1/timeseries?interval=month", headers=db.auth("analyst")).json
     week = client.get("/api/v1/timeseries?interval=week&from=2024-02-01&to=2024-03-31",
-                      headers=db.auth("viewer")).json
+                      headers=db.auth("analyst")).json
+    seen = client.get("/api/v1/timeseries?interval=month", headers=db.auth("viewer")).json
+    assert seen["min_cell"] == 3 and seen["periods"] == month["periods"]
+    assert [c for s in seen["series"] for c in s["counts"]] == [
+        None if 0 < c < 3 else c for s in month["series"] for c in s["counts"]]
     with db.engine.connect() as conn:
         from sqlalchemy import text
         total = conn.execute(text("SELECT count(*) FROM incident WHERE counted")).scalar_one()

@@ -67,7 +67,8 @@ def world(database_factory, ks_boundary_paths) -> World:  # type: ignore[no-unty
 
 @pytest.fixture(scope="module")
 def client(world: World):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE_URL": world.url, "TESTING": True}).test_client()
+    # exact counts (MIN_CELL 1); suppression below analyst is tested in test_disclosure.py
+    return create_app({"DATABASE_URL": world.url, "TESTING": True, "MIN_CELL": 1}).test_client()
 
 
 def tile_path(layer: str, tile: tuple[int, int, int], query: str = "") -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet
 
 INTERVALS = ("week", "month")
@@ -66,11 +67,16 @@ def _election_for(conn: Connection, filters: FilterSet) -> str | None:
     return conn.execute(LATEST_ELECTION_SQL).scalar_one_or_none()
 
 
-def area_profile(engine: Engine, kode: str, filters: FilterSet) -> dict[str, Any]:
+def area_profile(engine: Engine, kode: str, filters: FilterSet,
+                 disclosure: Disclosure = EXACT) -> dict[str, Any]:
     """Name, incidents by kategori, monthly counts, TPS and DPT of the area ``kode``.
 
     The area's own level decides which incident column is matched, whatever
-    ``filters.level`` says, so a click on a desa counts that desa's incidents."""
+    ``filters.level`` says, so a click on a desa counts that desa's incidents.
+
+    Below analyst (``disclosure``): an area of 1 .. min_cell-1 incidents is ``suppressed``
+    as a whole (``n_incidents`` null, no kategori rows, every month null), and in a bigger
+    area each kategori or month count of 1 .. min_cell-1 is null."""
     with engine.connect() as conn:
         row = conn.execute(AREA_SQL, {"kode": kode}).one_or_none()
         if row is None:
@@ -91,20 +97,27 @@ def area_profile(engine: Engine, kode: str, filters: FilterSet) -> dict[str, Any
         span = conn.execute(text(SPAN_SQL.format(where=where)), params).one()
     first = filters.date_from or span[0]
     last = filters.date_to or span[1]
-    monthly = [{"month": m.isoformat(), "count": int(months.get(m, 0))}
+    n_incidents = sum(int(n) for _, n in kategori)
+    whole = disclosure.small(n_incidents)
+    monthly = [{"month": m.isoformat(), "count": None if whole else disclosure.count(int(months.get(m, 0)))}
                for m in (_months(first, last) if first and last else [])][-36:]
+    by_kategori = [] if whole else [{"kategori": k, "count": disclosure.count(int(n))} for k, n in kategori]
     return {"kode": row[0], "nama": row[1], "level": level, "jenis": row[3], "parent": row[4],
-            "area_km2": row[5], "n_incidents": sum(int(n) for _, n in kategori),
-            "by_kategori": [{"kategori": k, "count": int(n)} for k, n in kategori],
+            "area_km2": row[5], "n_incidents": None if whole else n_incidents, "suppressed": whole,
+            "min_cell": disclosure.min_cell, "disclosure": disclosure.meta(),
+            "by_kategori": by_kategori,
             "monthly": monthly, "election": election, "tps": int(tps or 0) if election else None,
             "dpt": int(dpt) if dpt is not None else None, "filters": filters.echo()}
 
 
-def incident_series(engine: Engine, filters: FilterSet, interval: str) -> dict[str, Any]:
+def incident_series(engine: Engine, filters: FilterSet, interval: str,
+                    disclosure: Disclosure = EXACT) -> dict[str, Any]:
     """Counted incidents per week or month and kategori (for the stacked chart under the map).
 
     Periods without incidents are absent; the chart fills them with zero. ``from``/``to`` of
-    ``filters`` are honoured, so a caller that wants the whole period to brush leaves them out."""
+    ``filters`` are honoured, so a caller that wants the whole period to brush leaves them out.
+    Below analyst a count of 1 .. min_cell-1 is null (the chart reads it as "< min_cell"), and so
+    is a total that small."""
     if interval not in INTERVALS:
         raise ValueError(interval)
     where, params = filters.incident_where("i", located=False)
@@ -115,7 +128,8 @@ def incident_series(engine: Engine, filters: FilterSet, interval: str) -> dict[s
     index = {p: i for i, p in enumerate(periods)}
     counts = {k: [0] * len(periods) for k in kategori}
     for period, kat, n in rows:
-        counts[kat][index[period]] = int(n)
+        counts[kat][index[period]] = disclosure.count(int(n))
     return {"interval": interval, "periods": [p.isoformat() for p in periods],
             "series": [{"kategori": k, "counts": counts[k]} for k in kategori],
-            "total": sum(int(r[2]) for r in rows), "filters": filters.echo()}
+            "total": disclosure.count(sum(int(r[2]) for r in rows)), "min_cell": disclosure.min_cell,
+            "disclosure": disclosure.meta(), "filters": filters.echo()}

@@ -30,6 +30,7 @@ from pks_geo.analysis.classify import (
     parse_breaks,
     parse_k,
 )
+from pks_geo.analysis.disclosure import EXACT, SUPPRESSED_COLOR, Disclosure
 from pks_geo.analysis.filters import (
     FILTER_PARAMETERS,
     FilterSet,
@@ -92,50 +93,73 @@ def _number(value: float, integer: bool) -> float | int | None:
     return int(round(value)) if integer else round(float(value), 4)
 
 
+def suppressed_legend(policy: Disclosure, count: int, lang: str) -> dict[str, Any]:
+    """The legend entry of suppressed areas (shown only below analyst)."""
+    return {"label": policy.label(lang), "color": SUPPRESSED_COLOR, "count": count,
+            "min_cell": policy.min_cell}
+
+
 def build_choropleth(engine: Engine, req: ChoroplethRequest,
-                     admin_version: int | None = None) -> dict[str, Any]:
-    """The FeatureCollection as a dict; geometries are ``orjson.Fragment`` (serialise with orjson)."""
+                     admin_version: int | None = None, disclosure: Disclosure = EXACT) -> dict[str, Any]:
+    """The FeatureCollection as a dict; geometries are ``orjson.Fragment`` (serialise with orjson).
+
+    Below analyst (``disclosure``) an area of 1 .. min_cell-1 incidents (or casualties) has
+    ``value`` and ``n_incidents`` null, ``suppressed`` true and no class or rank; the legend
+    gets a ``suppressed`` entry."""
     filters = req.filters
     frame = aggregate(engine, filters.level, req.metric, filters, req.smooth)
     integer = req.metric in INTEGER_METRICS and req.smooth is None
-    result = classify(frame["value"].to_numpy(), req.scheme, req.k,
+    hidden = disclosure.area_mask(frame["n_incidents"], frame["value"], req.metric)
+    values = frame["value"].where(~hidden)
+    result = classify(values.to_numpy(), req.scheme, req.k,
                       list(req.breaks) if req.breaks else None, req.palette, integer=integer)
     geometries = display_geometries(engine, filters.level, admin_version).geometries
     # Areas with nothing to rank (no data, or a value of 0) get no rank: "rank 40 of 351" for a
     # desa without a single incident reads as a finding.
-    ranks = frame["value"].where(frame["value"] > 0).rank(method="min", ascending=False)
+    ranks = values.where(values > 0).rank(method="min", ascending=False)
     features = []
-    for row, cls, rank in zip(frame.itertuples(index=False), result.classes, ranks, strict=True):
+    for row, cls, rank, small in zip(frame.itertuples(index=False), result.classes, ranks, hidden,
+                                     strict=True):
         geometry = geometries.get(row.kode)
+        properties = {
+            "kode": row.kode,
+            "nama": row.nama,
+            "value": None if small else _number(row.value, integer),
+            "class": cls,
+            "rank": None if pd.isna(rank) else int(rank),
+            "n_incidents": None if small else int(row.n_incidents),
+            "dpt": _number(row.dpt, True),
+        }
+        if disclosure.active:
+            properties["suppressed"] = bool(small)
         features.append({
             "type": "Feature",
             "id": row.kode,
             "geometry": orjson.Fragment(geometry) if geometry is not None else None,
-            "properties": {
-                "kode": row.kode,
-                "nama": row.nama,
-                "value": _number(row.value, integer),
-                "class": cls,
-                "rank": None if pd.isna(rank) else int(rank),
-                "n_incidents": int(row.n_incidents),
-                "dpt": _number(row.dpt, True),
-            },
+            "properties": properties,
         })
     echo = filters.echo()
     echo.update(metric=req.metric, smooth=req.smooth, lang=req.lang,
                 dpt_election=frame.attrs["dpt_election"],
                 dpt_election_reason=frame.attrs["dpt_election_reason"])
+    legend = result.legend(req.lang)
+    if disclosure.active:
+        n_hidden = int(hidden.sum())
+        legend["no_data"] = {**legend["no_data"], "count": legend["no_data"]["count"] - n_hidden}
+        legend["suppressed"] = suppressed_legend(disclosure, n_hidden, req.lang)
     return {
         "type": "FeatureCollection",
         "features": features,
         "metric": {"code": req.metric, "label": METRIC_LABELS[req.metric][req.lang],
                    "smoothed": req.smooth is not None},
-        "legend": result.legend(req.lang),
+        "legend": legend,
         "filters": echo,
+        "disclosure": disclosure.meta(),
         "numberReturned": len(features),
     }
 
 
-def choropleth_geojson(engine: Engine, req: ChoroplethRequest, admin_version: int | None = None) -> bytes:
+def choropleth_geojson(engine: Engine, req: ChoroplethRequest, admin_version: int | None = None,
+                       disclosure: Disclosure = EXACT) -> bytes:
     """The FeatureCollection serialised (UTF-8 JSON bytes)."""
-    return orjson.dumps(build_choropleth(engine, req, admin_version))
+    return orjson.dumps(build_choropleth(engine, req, admin_version, disclosure))

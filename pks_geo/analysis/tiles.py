@@ -38,8 +38,14 @@ import orjson
 from sqlalchemy import Connection, Engine, text
 
 from pks_geo.analysis.aggregate import INTEGER_METRICS, aggregate
-from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS, VERSIONED_TABLES, parse_choropleth_args
+from pks_geo.analysis.choropleth import (
+    CHOROPLETH_PARAMETERS,
+    VERSIONED_TABLES,
+    parse_choropleth_args,
+    suppressed_legend,
+)
 from pks_geo.analysis.classify import classify
+from pks_geo.analysis.disclosure import EXACT, SUPPRESSED_COLOR, Disclosure
 from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet, ParameterError, parse_filters
 from pks_geo.analysis.palettes import NO_DATA_COLOR
 from pks_geo.ingest.codes import normalize_kode
@@ -265,11 +271,12 @@ class AreaValues:
     classes: list[int | None]
     colors: list[str]
     ranks: list[int | None]
-    n_incidents: list[int]
+    n_incidents: list[int | None]
     legend: dict[str, Any]
     filters: dict[str, Any]
     boxes: np.ndarray = field(compare=False, repr=False)
     """Web-mercator bounding box (xmin, ymin, xmax, ymax) of each area, aligned with ``kodes``."""
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
     def params(self, tile: TileAddress) -> dict[str, Any]:
         """Bound parameters of the area tile statement: the rows of the areas whose bounding
@@ -304,22 +311,31 @@ BOXES_SQL = text("SELECT kode, ST_XMin(geom_3857), ST_YMin(geom_3857), ST_XMax(g
                  "ST_YMax(geom_3857) FROM admin_area WHERE level = :level")
 
 
-def area_values(engine: Engine | Connection, level: str, args: Mapping[str, Any]) -> AreaValues:
-    """Aggregate and classify exactly as ``/api/v1/choropleth`` does for these parameters."""
+def area_values(engine: Engine | Connection, level: str, args: Mapping[str, Any],
+                disclosure: Disclosure = EXACT) -> AreaValues:
+    """Aggregate and classify exactly as ``/api/v1/choropleth`` does for these parameters
+    (small cells suppressed the same way below analyst)."""
     req = parse_choropleth_args({**_as_dict(args), "level": level}, engine)
     frame = aggregate(engine, level, req.metric, req.filters, req.smooth)
     integer = req.metric in INTEGER_METRICS and req.smooth is None
-    result = classify(frame["value"].to_numpy(), req.scheme, req.k,
+    hidden = disclosure.area_mask(frame["n_incidents"], frame["value"], req.metric)
+    shown = frame["value"].where(~hidden)
+    result = classify(shown.to_numpy(), req.scheme, req.k,
                       list(req.breaks) if req.breaks else None, req.palette, integer=integer)
-    values = [None if v != v else float(v) for v in frame["value"]]  # NaN -> None (no data)
-    colors = [NO_DATA_COLOR if c is None else result.colors[c] for c in result.classes]
-    ranks = [None if r != r else int(r) for r in frame["value"].rank(method="min", ascending=False)]
+    values = [None if v != v else float(v) for v in shown]  # NaN -> None (no data, suppressed)
+    colors = [SUPPRESSED_COLOR if small else NO_DATA_COLOR if c is None else result.colors[c]
+              for c, small in zip(result.classes, hidden, strict=True)]
+    ranks = [None if r != r else int(r) for r in shown.rank(method="min", ascending=False)]
     echo = req.filters.echo()
     echo.update(metric=req.metric, smooth=req.smooth, lang=req.lang, dpt_election=frame.attrs["dpt_election"])
     kodes = list(frame["kode"])
-    return AreaValues(kodes, values, list(result.classes), colors, ranks,
-                      [int(n) for n in frame["n_incidents"]], result.legend(req.lang), echo,
-                      _boxes(engine, level, kodes))
+    legend = result.legend(req.lang)
+    if disclosure.active:
+        legend["no_data"] = {**legend["no_data"], "count": legend["no_data"]["count"] - int(hidden.sum())}
+        legend["suppressed"] = suppressed_legend(disclosure, int(hidden.sum()), req.lang)
+    counts = [None if small else int(n) for n, small in zip(frame["n_incidents"], hidden, strict=True)]
+    return AreaValues(kodes, values, list(result.classes), colors, ranks, counts,
+                      legend, echo, _boxes(engine, level, kodes), disclosure.meta())
 
 
 def _boxes(bind: Engine | Connection, level: str, kodes: list[str]) -> np.ndarray:
@@ -383,7 +399,7 @@ def _within(args: Mapping[str, Any], conn: Connection) -> str | None:
 
 
 def render_tile(bind: Engine | Connection, spec: TileLayer, tile: TileAddress, args: Mapping[str, Any],
-                version_key: str = "") -> bytes:
+                version_key: str = "", disclosure: Disclosure = EXACT) -> bytes:
     """The MVT bytes of one tile (empty bytes for an empty tile); raises ParameterError on bad args.
 
     ``bind`` may be the connection the caller already read the data versions on (one pool
@@ -391,12 +407,12 @@ def render_tile(bind: Engine | Connection, spec: TileLayer, tile: TileAddress, a
     values; pass it whenever the caller has it so that tiles of one view aggregate only once."""
     if isinstance(bind, Engine):
         with bind.connect() as conn:
-            return render_tile(conn, spec, tile, args, version_key)
+            return render_tile(conn, spec, tile, args, version_key, disclosure)
     conn = bind
     check_parameters(spec, args)
     params = _tile_params(spec, tile)
     if spec.kind == "areas":
-        sql, extra = _area_statement(conn, spec, tile, args, version_key)
+        sql, extra = _area_statement(conn, spec, tile, args, version_key, disclosure)
     elif spec.kind == "incidents":
         sql, extra = _incident_statement(conn, args, params)
     else:
@@ -405,27 +421,27 @@ def render_tile(bind: Engine | Connection, spec: TileLayer, tile: TileAddress, a
     return bytes(body or b"")
 
 
-def _area_statement(conn: Connection, spec: TileLayer, tile: TileAddress,
-                    args: Mapping[str, Any], version_key: str) -> tuple[str, dict[str, Any]]:
+def _area_statement(conn: Connection, spec: TileLayer, tile: TileAddress, args: Mapping[str, Any],
+                    version_key: str, disclosure: Disclosure = EXACT) -> tuple[str, dict[str, Any]]:
     within = _within(args, conn)
     extra: dict[str, Any] = {"level": spec.level}
     if within:
         extra.update(within=within, within_like=within + ".%")
     if not is_choropleth(args):
         return area_tile_sql(tile.z, False, within is not None), extra
-    extra.update(shared_area_values(conn, spec, args, version_key).params(tile))
+    extra.update(shared_area_values(conn, spec, args, version_key, disclosure).params(tile))
     return area_tile_sql(tile.z, True, within is not None), extra
 
 
 def shared_area_values(bind: Engine | Connection, spec: TileLayer, args: Mapping[str, Any],
-                       version_key: str) -> AreaValues:
+                       version_key: str, disclosure: Disclosure = EXACT) -> AreaValues:
     """:func:`area_values`, computed once per database, parameters and data version."""
     assert spec.level is not None
     level = spec.level
     url = bind.url if isinstance(bind, Engine) else bind.engine.url
     signature = tuple(sorted((k, str(v)) for k, v in _as_dict(args).items()))
-    key = (str(url), level, signature, version_key)
-    return _values_cache.get_or_compute(key, lambda: area_values(bind, level, args))
+    key = (str(url), level, signature, version_key, disclosure.key)
+    return _values_cache.get_or_compute(key, lambda: area_values(bind, level, args, disclosure))
 
 
 def _incident_statement(conn: Connection, args: Mapping[str, Any],
@@ -477,7 +493,7 @@ WORLD_BOUNDS = [-180.0, -85.0511287798066, 180.0, 85.0511287798066]
 
 
 def tilejson(engine: Engine, spec: TileLayer, tiles_url: str, args: Mapping[str, Any],
-             threshold: int, version_key: str = "") -> dict[str, Any]:
+             threshold: int, version_key: str = "", disclosure: Disclosure = EXACT) -> dict[str, Any]:
     """TileJSON 3.0.0 for one layer. ``tiles_url`` is the absolute tile URL template.
 
     Non-standard members: ``feature_count`` (areas in the layer, after ``within``),
@@ -512,8 +528,8 @@ def tilejson(engine: Engine, spec: TileLayer, tiles_url: str, args: Mapping[str,
     if count is not None:
         document.update(feature_count=int(count), tile_threshold=threshold, use_tiles=int(count) > threshold)
     if spec.kind == "areas" and is_choropleth(args):
-        values = shared_area_values(engine, spec, args, version_key)
-        document.update(legend=values.legend, filters=values.filters)
+        values = shared_area_values(engine, spec, args, version_key, disclosure)
+        document.update(legend=values.legend, filters=values.filters, disclosure=values.disclosure)
     return document
 
 

@@ -1,6 +1,7 @@
 """``GET /api/v1/choropleth``: the choropleth FeatureCollection, with ETag/Last-Modified.
 
-Any role from ``viewer`` up may see aggregated maps. The ETag is a hash of the request's
+Any role from ``viewer`` up may see aggregated maps; below ``analyst`` small cells are suppressed
+(:mod:`pks_geo.analysis.disclosure`). The ETag is a hash of the request's
 parameters, the language and the data versions of every table the map is computed
 from (one indexed read, :mod:`pks_geo.analysis.versions`), so a repeat request with
 ``If-None-Match`` is answered ``304`` before anything is aggregated. The same key finds
@@ -24,6 +25,7 @@ from pks_geo.analysis.version_watch import current_versions
 from pks_geo.analysis.versions import DataVersions
 from pks_geo.web.auth import require_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.i18n import current_language
 from pks_geo.web.response_cache import ResponseCache
 
@@ -31,7 +33,7 @@ bp = Blueprint("api_choropleth", __name__, url_prefix="/api/v1")
 
 GEOJSON_MIMETYPE = "application/geo+json"
 CACHE_EXTENSION = "pks_geo.choropleth_cache"
-RESPONSE_FORMAT = "choropleth-1"
+RESPONSE_FORMAT = "choropleth-2"
 """Part of the ETag: bump when the response layout changes so caches do not serve old shapes."""
 
 
@@ -42,9 +44,12 @@ def _install_cache(state: BlueprintSetupState) -> None:
     app.extensions[CACHE_EXTENSION] = ResponseCache(int(megabytes) * 1024 * 1024)
 
 
-def _etag(versions: DataVersions, lang: str) -> str:
+def _etag(versions: DataVersions, lang: str, disclosure: str) -> str:
+    """Parameters, language, data versions and the disclosure level: an analyst's exact answer
+    and a viewer's suppressed one are different documents (and different cache entries)."""
     args = sorted(request.args.items(multi=True))
-    return versions.digest(RESPONSE_FORMAT, f"lang={lang}", *(f"{k}={v}" for k, v in args))
+    return versions.digest(RESPONSE_FORMAT, f"lang={lang}", f"disclosure={disclosure}",
+                           *(f"{k}={v}" for k, v in args))
 
 
 def _with_cache_headers(response: Response, etag: str, versions: DataVersions) -> Response:
@@ -70,7 +75,8 @@ def choropleth():  # type: ignore[no-untyped-def]
     eng = engine()
     lang = request.args.get("lang") or current_language(settings().language)
     versions = current_versions(eng, VERSIONED_TABLES)
-    etag = _etag(versions, lang)
+    disclosure = request_disclosure()
+    etag = _etag(versions, lang, disclosure.key)
     if _not_modified(etag, versions):
         return _with_cache_headers(Response(status=304), etag, versions)
     cache: ResponseCache = current_app.extensions[CACHE_EXTENSION]
@@ -80,6 +86,6 @@ def choropleth():  # type: ignore[no-untyped-def]
             req = parse_choropleth_args(request.args, eng, default_lang=lang)
         except ParameterError as exc:
             return json_error(400, exc.parameter, exc.message)
-        body = choropleth_geojson(eng, req, versions.versions["admin_area"])
+        body = choropleth_geojson(eng, req, versions.versions["admin_area"], disclosure)
         cache.put(etag, body, (str(eng.url),), versions.digest(RESPONSE_FORMAT))
     return _with_cache_headers(Response(body, mimetype=GEOJSON_MIMETYPE), etag, versions)

@@ -2,7 +2,8 @@
 and the share dialog's helpers (embed links of a view, revocation, the frame check).
 
 Everything here is aggregated (counts per kategori, month, week; TPS and DPT totals), so the
-``viewer`` role may read it; incident records stay behind ``/api/v1/incidents`` (analyst).
+``viewer`` role may read it, with small cells suppressed below analyst
+(:mod:`pks_geo.analysis.disclosure`); incident records stay behind ``/api/v1/incidents`` (analyst).
 Embed links: listing needs analyst, revoking the link's maker, the view's creator or admin.
 """
 
@@ -18,6 +19,7 @@ from pks_geo.maps import embed_links
 from pks_geo.maps.views import ViewNotFound, get_view
 from pks_geo.web.auth import current_user, has_role, require_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.frame_check import SiteError, frame_allowed
 
 bp = Blueprint("api_cockpit", __name__, url_prefix="/api/v1")
@@ -68,7 +70,7 @@ def profile(kode: str):  # type: ignore[no-untyped-def]
         return json_error(400, "kode", "expected a Kemendagri code like 74.05.01")
     try:
         filters = parse_filters(request.args, engine())
-        return jsonify(area_profile(engine(), code, filters))
+        return jsonify(area_profile(engine(), code, filters, request_disclosure()))
     except ParameterError as exc:
         return json_error(400, exc.parameter, exc.message)
     except AreaNotFound:
@@ -88,7 +90,7 @@ def timeseries():  # type: ignore[no-untyped-def]
         filters = parse_filters(request.args, engine())
     except ParameterError as exc:
         return json_error(400, exc.parameter, exc.message)
-    return jsonify(incident_series(engine(), filters, interval))
+    return jsonify(incident_series(engine(), filters, interval, request_disclosure()))
 
 
 @bp.get("/views/<view_id>/embed-links")

@@ -36,6 +36,7 @@ from pks_geo.analysis.versions import DataVersions, data_versions
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.credentials import AUTH_HINT, add_challenge
+from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.response_cache import ResponseCache
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -84,7 +85,8 @@ def _headers(response: Response, spec: TileLayer, etag: str, versions: DataVersi
     response.set_etag(etag)
     if versions.last_modified is not None:
         response.last_modified = versions.last_modified
-    public = spec.min_role == "viewer" and anonymous_role() is not None
+    # an analyst's exact choropleth tile must never sit in a shared cache under the same URL
+    public = spec.min_role == "viewer" and anonymous_role() is not None and request_disclosure().active
     response.headers["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
     if not public:
         response.vary.update(("Authorization", "Cookie"))
@@ -120,7 +122,8 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
             return answer
         generation = versions.digest(TILE_FORMAT)
         try:
-            body = render_tile(conn, spec, address, request.args, version_key=generation)
+            body = render_tile(conn, spec, address, request.args, version_key=generation,
+                               disclosure=request_disclosure())
         except ParameterError as exc:
             return json_error(400, exc.parameter, exc.message)
     etag = _etag(spec, address, versions)
@@ -130,7 +133,7 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
 
 def _etag(spec: TileLayer, address: TileAddress, versions: DataVersions) -> str:
     return versions.digest(TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
-                           *_args_signature())
+                           f"disclosure={request_disclosure().key}", *_args_signature())
 
 
 def _answer_from_memory(spec: TileLayer, address: TileAddress, versions: DataVersions) -> Response | None:
@@ -160,7 +163,8 @@ def tilejson_document(name: str):  # type: ignore[no-untyped-def]
     eng = engine()
     version_key = current_versions(eng, tables_for(spec, request.args)).digest(TILE_FORMAT)
     try:
-        document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key)
+        document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key,
+                            request_disclosure())
     except ParameterError as exc:
         return json_error(400, exc.parameter, exc.message)
     response = jsonify(document)

@@ -21,6 +21,8 @@
   }
 
   function colorOf(props, legend) {
+    // a small cell hidden by the disclosure policy has its own colour and legend row
+    if (props.suppressed && legend.suppressed) return legend.suppressed.color;
     if (props["class"] === null || props["class"] === undefined) return legend.no_data.color;
     return legend.colors[props["class"]];
   }
@@ -46,6 +48,10 @@
         count: legend.counts[i], hatch: false }));
       rows.push({ label: legend.no_data.label, color: legend.no_data.color,
         count: legend.no_data.count, hatch: true });
+      if (legend.suppressed && legend.suppressed.count) {
+        rows.push({ label: legend.suppressed.label, color: legend.suppressed.color,
+          count: legend.suppressed.count, hatch: false });
+      }
       for (const row of rows) {
         const line = el("div", "pks-embed-legend-row");
         const swatch = el("span", "pks-embed-swatch" + (row.hatch ? " pks-embed-hatch" : ""));
@@ -79,15 +85,16 @@
     }
     const layer = L.geoJSON(data, {
       style: (feature) => {
-        const noData = feature.properties["class"] === null;
+        const noData = feature.properties["class"] === null && !feature.properties.suppressed;
         return { fillColor: colorOf(feature.properties, data.legend), fillOpacity: noData ? 0.55 : 0.85,
           color: noData ? "#636363" : "#737373", weight: 0.7, dashArray: noData ? "3 3" : null };
       },
       onEachFeature: (feature, lyr) => {
         const p = feature.properties;
         lyr.bindTooltip(`<strong>${escapeHtml(p.nama)}</strong>` +
-          `<br>${escapeHtml(texts.value)}: ${formatValue(p.value, lang)}` +
-          `<br>${escapeHtml(texts.incidents)}: ${formatValue(p.n_incidents, lang)}`, { sticky: true });
+          `<br>${escapeHtml(texts.value)}: ${p.suppressed ? escapeHtml(data.legend.suppressed.label) : formatValue(p.value, lang)}` +
+          `<br>${escapeHtml(texts.incidents)}: ${p.suppressed ? escapeHtml(data.legend.suppressed.label) : formatValue(p.n_incidents, lang)}`,
+        { sticky: true });
       },
     }).addTo(map);
     const extent = view.extent;

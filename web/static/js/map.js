@@ -146,7 +146,15 @@
       { maximumFractionDigits: 2 });
   }
 
+  // Below analyst an area of 1 .. min_cell-1 incidents comes as suppressed (value null): it has
+  // its own colour and legend row ("< 3 (disamarkan)"), never 0 and never "no data".
+  function shown(props, legend, value) {
+    return props.suppressed || (value === null && legend && legend.suppressed)
+      ? (legend && legend.suppressed ? legend.suppressed.label : "–") : value;
+  }
+
   function colorFor(props, legend) {
+    if (props.suppressed && legend.suppressed) return legend.suppressed.color;
     if (props.value === null || props.value === undefined || props["class"] === null) {
       return (legend.no_data && legend.no_data.color) || NO_DATA_COLOR;
     }
@@ -163,6 +171,7 @@
       const rows = legend.labels.map((label, i) => ({
         label, color: legend.colors[i], count: legend.counts ? legend.counts[i] : null }));
       if (legend.no_data && legend.no_data.count) rows.push(legend.no_data);
+      if (legend.suppressed && legend.suppressed.count) rows.push(legend.suppressed);
       div.innerHTML = `<strong>${t["metric_" + state.metric] || state.metric}</strong>` +
         rows.map((r) => `<div class="pks-legend-row"><i style="background:${r.color}"></i>` +
           `<span>${r.label}</span><span class="pks-count">${r.count ?? ""}</span></div>`).join("");
@@ -180,7 +189,7 @@
     if (choroplethLayer) { layers.removeLayer(choroplethLayer); map.removeLayer(choroplethLayer); }
     choroplethLayer = window.PKSTiles.areaLayer(map, state.level, params, null, {
       tooltip: (p) => `<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
-        `<br>${t.tip_rank}: ${p.rank ?? "–"}<br>${t.tip_incidents}: ${p.n_incidents ?? 0}` });
+        `<br>${t.tip_rank}: ${p.rank ?? "–"}<br>${t.tip_incidents}: ${shown(p, tj.legend, p.n_incidents ?? null) ?? 0}` });
     choroplethLayer.addTo(map);
     layers.addOverlay(choroplethLayer, t.layer_choropleth);
     drawLegend(tj.legend, state);
@@ -203,9 +212,9 @@
         fillColor: colorFor(f.properties, legend), fillOpacity: 0.8 }),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
+        l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${p.suppressed ? shown(p, legend, null) : fmt(p.value)}` +
           `<br>${t.tip_rank}: ${p.rank === null ? "–" : `${p.rank} / ${ranked}`}` +
-          `<br>${t.tip_incidents}: ${p.n_incidents}`, { sticky: true, className: "pks-tip" });
+          `<br>${t.tip_incidents}: ${shown(p, legend, p.n_incidents)}`, { sticky: true, className: "pks-tip" });
         // cockpit.js opens the area's side panel
         l.on("click", () => document.dispatchEvent(new CustomEvent("pks-area",
           { detail: { properties: p, ranked, level: state.level } })));

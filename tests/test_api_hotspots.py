@@ -53,9 +53,14 @@ def api(api_app):  # type: ignore[no-untyped-def]
     return api_app.test_client()
 
 
-def test_hotspots_are_rfc7946_with_method_metadata(api, planted) -> None:  # type: ignore[no-untyped-def]
-    response = api.get("/api/v1/hotspots?level=desa&inference=permutation&permutations=9999&seed=42"
-                       "&from=2024-01-01")
+@pytest.fixture(scope="module")
+def analyst(api_engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {create_token(api_engine, 'analis', 'exact', actor='test')[1]}"}
+
+
+def test_hotspots_are_rfc7946_with_method_metadata(api, planted, analyst) -> None:  # type: ignore[no-untyped-def]
+    url = "/api/v1/hotspots?level=desa&inference=permutation&permutations=9999&seed=42&from=2024-01-01"
+    response = api.get(url, headers=analyst)
     assert response.status_code == 200 and response.mimetype == "application/geo+json"
     fc = response.get_json()
     assert fc["type"] == "FeatureCollection" and "crs" not in fc
@@ -72,6 +77,17 @@ def test_hotspots_are_rfc7946_with_method_metadata(api, planted) -> None:  # typ
     hot = {f["id"] for f in fc["features"] if f["properties"]["gi_bin"] >= 2}
     assert planted <= hot
     assert fc["joined_links"] == [{"from": "74.05.01.2010", "to": "74.05.01.1001", "distance_m": 398.9}]
+    # a visitor gets the same statistics, with desa of 1 or 2 incidents suppressed (value and count)
+    seen = api.get(url).get_json()
+    exact = {f["id"]: f["properties"] for f in fc["features"]}
+    small = {k for k, p in exact.items() if 0 < p["n_incidents"] < 3}
+    assert small and seen["disclosure"] == {"level": "aggregate", "min_cell": 3}
+    for f in seen["features"]:
+        p = f["properties"]
+        assert p["gi_z"] == exact[f["id"]]["gi_z"] and p["suppressed"] is (f["id"] in small)
+        assert (p["value"], p["n_incidents"]) == ((None, None) if f["id"] in small else
+                                                  (exact[f["id"]]["value"], exact[f["id"]]["n_incidents"]))
+        assert all(n["value"] is None for n in p["neighbours"] if n["kode"] in small)
 
 
 def test_lisa_and_distance_weights(api, planted) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import Engine, text
 
+from pks_geo.analysis.disclosure import CLUSTER_GRID_M, EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet
 from pks_geo.models import METRIC_SRID
 
@@ -52,9 +53,7 @@ WITH pts AS (
                 ELSE ST_ConvexHull(ST_Collect(g)) END AS hull
     FROM labelled WHERE cid IS NOT NULL GROUP BY cid
 ), shaped AS (
-    SELECT cl.*, CASE WHEN ST_Dimension(hull) < 2 THEN ST_Buffer(hull, :eps / 2.0, 16)
-                      ELSE hull END AS poly
-    FROM cl
+    {shaped}
 )
 SELECT s.n, s.first_date, s.last_date, k.kategori, k.n AS kategori_n,
        ST_Area(s.poly) / 1e6 AS area_km2,
@@ -64,6 +63,15 @@ SELECT s.n, s.first_date, s.last_date, k.kategori, k.n AS kategori_n,
 FROM shaped s JOIN kat k ON k.cid = s.cid AND k.rank = 1
 ORDER BY s.n DESC, s.first_date, s.cid
 """
+
+EXACT_SHAPE = """SELECT cl.*, CASE WHEN ST_Dimension(hull) < 2 THEN ST_Buffer(hull, :eps / 2.0, 16)
+                      ELSE hull END AS poly
+    FROM cl"""
+GRID_SHAPE = """SELECT cl.*, (SELECT ST_Union(sq.geom) FROM ST_SquareGrid(:grid, ST_Buffer(cl.hull, 1.0)) sq
+                  WHERE ST_Intersects(sq.geom, cl.hull)) AS poly
+    FROM cl WHERE cl.n >= :min_cell"""
+"""Below analyst: the union of the grid squares the hull touches (every vertex a grid node of
+UTM 51S, never an incident), and only clusters of at least ``min_cell`` incidents."""
 
 COUNT_SQL = "SELECT count(*) FROM incident i WHERE {where}"
 
@@ -106,15 +114,23 @@ def _params(filters: FilterSet, options: ClusterOptions) -> tuple[str, dict[str,
     return where, params
 
 
-def cluster_sql(filters: FilterSet, options: ClusterOptions) -> tuple[str, dict[str, object]]:
+def cluster_sql(filters: FilterSet, options: ClusterOptions,
+                disclosure: Disclosure = EXACT) -> tuple[str, dict[str, object]]:
     """The clustering statement and its bound parameters (also used by the benchmark)."""
     where, params = _params(filters, options)
-    return CLUSTER_SQL.format(where=where, srid=METRIC_SRID), params
+    if disclosure.active:
+        params.update(grid=CLUSTER_GRID_M, min_cell=disclosure.min_cell)
+        return CLUSTER_SQL.format(where=where, srid=METRIC_SRID, shaped=GRID_SHAPE), params
+    return CLUSTER_SQL.format(where=where, srid=METRIC_SRID, shaped=EXACT_SHAPE), params
 
 
-def incident_clusters(engine: Engine, filters: FilterSet, options: ClusterOptions) -> dict[str, object]:
-    """Clusters as an RFC 7946 FeatureCollection (dict) with ``n_points``/``n_noise`` counts."""
-    sql, params = cluster_sql(filters, options)
+def incident_clusters(engine: Engine, filters: FilterSet, options: ClusterOptions,
+                      disclosure: Disclosure = EXACT) -> dict[str, object]:
+    """Clusters as an RFC 7946 FeatureCollection (dict) with ``n_points``/``n_noise`` counts.
+
+    Below analyst (``disclosure``) hulls are generalised to grid squares, clusters smaller than
+    the minimum cell are left out, dates are months and small counts are null."""
+    sql, params = cluster_sql(filters, options, disclosure)
     with engine.connect() as conn:
         rows = conn.execute(text(sql), params).all()
         if rows:
@@ -131,13 +147,17 @@ def incident_clusters(engine: Engine, filters: FilterSet, options: ClusterOption
             "geometry": orjson.Fragment(row.geometry),
             "properties": {
                 "cluster": number, "count": int(row.n),
-                "first_date": row.first_date.isoformat(), "last_date": row.last_date.isoformat(),
-                "days": (row.last_date - row.first_date).days,
-                "kategori": row.kategori, "kategori_count": int(row.kategori_n),
+                "first_date": disclosure.month(row.first_date), "last_date": disclosure.month(row.last_date),
+                "days": (row.last_date - row.first_date).days if not disclosure.active else None,
+                "kategori": row.kategori, "kategori_count": disclosure.count(int(row.kategori_n)),
                 "area_km2": round(float(row.area_km2), 3),
             },
         })
-    return {"type": "FeatureCollection", "eps_m": options.eps_m, "min_points": options.min_points,
-            "hull": options.hull, "points": options.points, "n_points": int(n_points),
-            "n_clustered": int(n_points - n_noise), "n_noise": int(n_noise),
-            "n_clusters": len(features), "features": features}
+    clustered = sum(f["properties"]["count"] for f in features) if disclosure.active else n_points - n_noise
+    out = {"type": "FeatureCollection", "eps_m": options.eps_m, "min_points": options.min_points,
+           "hull": options.hull if not disclosure.active else f"grid_{CLUSTER_GRID_M:g}m",
+           "points": options.points, "n_points": disclosure.count(int(n_points)),
+           "n_clustered": disclosure.count(int(clustered)),
+           "n_noise": disclosure.count(int(n_points - clustered)),
+           "n_clusters": len(features), "disclosure": disclosure.meta(), "features": features}
+    return out

@@ -48,7 +48,9 @@ import pandas as pd
 import pymannkendall
 from sqlalchemy import Engine, text
 
+from pks_geo.analysis import hotspots as hs
 from pks_geo.analysis.aggregate import aggregate
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet, ParameterError
 from pks_geo.analysis.hotspots import HotspotOptions, area_features, compute_hotspots
 from pks_geo.analysis.weights import AreaWeights, area_weights
@@ -203,7 +205,8 @@ class EmergingResult:
                 "permutations": self.options.permutations if self.options.inference == "permutation" else 0,
                 "seed": self.options.seed, "fdr": self.options.fdr,
                 "min_incidents": self.options.min_incidents,
-                "n_incidents": int(self.table["n_incidents"].sum()) if len(self.table) else 0,
+                "n_incidents": int(pd.to_numeric(self.table["n_incidents"]).fillna(0).sum())
+                if len(self.table) else 0,
                 "insufficient_data": self.insufficient_data, "windows": self.windows, **self.extra}
 
 
@@ -264,29 +267,53 @@ CHANGES = {(1, 1): "still_hot", (0, 1): "new_hot", (1, 0): "no_longer_hot",
            (1, -1): "hot_to_cold", (-1, 1): "cold_to_hot", (0, 0): "none"}
 
 
+def disclosed(result: EmergingResult, disclosure: Disclosure) -> EmergingResult:
+    """Below analyst: an area's incident count of 1 .. min_cell-1 and a window's or the whole
+    period's total that small are null (the categories and z series stay: they are statistics
+    over all areas)."""
+    if not disclosure.active:
+        return result
+    table = result.table.copy()
+    hidden = disclosure.area_mask(table["n_incidents"])
+    table["n_incidents"] = table["n_incidents"].astype(object).where(~hidden, None)
+    table["suppressed"] = hidden
+    windows = [{**w, "n_incidents": disclosure.count(w["n_incidents"])} for w in result.windows]
+    total = int(result.table["n_incidents"].sum()) if len(result.table) else 0
+    return replace(result, table=table, windows=windows,
+                   extra={**result.extra, "n_incidents": disclosure.count(total)})
+
+
 def previous_election(engine: Engine, election: str) -> str | None:
     with engine.connect() as conn:
         return conn.execute(PREVIOUS_SQL, {"e": election}).scalar()
 
 
 def compare_periods(engine: Engine, level: str, metric: str, previous: FilterSet, current: FilterSet,
-                    options: HotspotOptions, confidence: int = 95, smooth: str | None = None) -> pd.DataFrame:
-    """Gi* in two periods and what changed per area (see the module doc)."""
+                    options: HotspotOptions, confidence: int = 95, smooth: str | None = None,
+                    disclosure: Disclosure = EXACT) -> pd.DataFrame:
+    """Gi* in two periods and what changed per area (see the module doc).
+
+    Below analyst (``disclosure``) a period's value of an area with 1 .. min_cell-1 incidents
+    is null (``suppressed_previous``/``suppressed_current``), and so is the difference."""
     if confidence not in CONFIDENCE_BIN:
         raise ParameterError("confidence", "confidence must be 90, 95 or 99")
     weights = area_weights(engine, level, options.weights, options.band_m)
     before = _gi_window(engine, level, metric, previous, weights, options, smooth)
     after = _gi_window(engine, level, metric, current, weights, options, smooth)
     out = after.table[["nama"]].copy()
-    out["value_previous"] = before.table["value"]
-    out["value_current"] = after.table["value"]
-    out["difference"] = (pd.to_numeric(after.table["value"], errors="coerce")
-                         - pd.to_numeric(before.table["value"], errors="coerce"))
+    hide_before = disclosure.area_mask(before.table["n_incidents"], before.table["value"], metric)
+    hide_after = disclosure.area_mask(after.table["n_incidents"], after.table["value"], metric)
+    out["value_previous"] = pd.to_numeric(before.table["value"], errors="coerce").where(~hide_before)
+    out["value_current"] = pd.to_numeric(after.table["value"], errors="coerce").where(~hide_after)
+    out["difference"] = out["value_current"] - out["value_previous"]
+    if disclosure.active:
+        out["suppressed_previous"], out["suppressed_current"] = hide_before, hide_after
     out["gi_z_previous"], out["gi_z_current"] = before.table["gi_z"], after.table["gi_z"]
     out["gi_bin_previous"], out["gi_bin_current"] = before.table["gi_bin"], after.table["gi_bin"]
     s_before, s_after = _signs(before.table["gi_bin"], confidence), _signs(after.table["gi_bin"], confidence)
     out["change"] = [CHANGES[(int(a), int(b))] for a, b in zip(s_before, s_after, strict=True)]
-    out.attrs.update(previous=before.meta(), current=after.meta())
+    out.attrs.update(previous=hs.disclosed(before, disclosure, metric).meta(),
+                     current=hs.disclosed(after, disclosure, metric).meta())
     return out
 
 

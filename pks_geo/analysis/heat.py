@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import contourpy
 import numpy as np
@@ -35,6 +35,7 @@ from scipy.ndimage import gaussian_filter
 from sqlalchemy import Engine, text
 
 from pks_geo.analysis.clusters import point_where
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet
 from pks_geo.analysis.weights import area_layer
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
@@ -182,16 +183,32 @@ def _wgs84_geojson(geom: shapely.Geometry) -> bytes | None:
     return shapely.to_geojson(shapely.orient_polygons(shapely.MultiPolygon(list(parts)))).encode()
 
 
-def heat_surface(engine: Engine, filters: FilterSet, options: HeatOptions) -> dict[str, object]:
-    """The heat surface as an RFC 7946 FeatureCollection (dict), one feature per band."""
+def supported(polygons: np.ndarray, xy: np.ndarray, minimum: int) -> np.ndarray:
+    """The polygons (metric) whose outline, holes filled, holds at least ``minimum`` of the points:
+    a band part around one or two incidents would show where they are."""
+    if minimum <= 1 or len(polygons) == 0:
+        return polygons
+    keep = [shapely.contains_xy(shapely.Polygon(shapely.get_exterior_ring(p)), xy[:, 0], xy[:, 1]).sum()
+            >= minimum for p in polygons]
+    return polygons[np.array(keep, dtype=bool)]
+
+
+def heat_surface(engine: Engine, filters: FilterSet, options: HeatOptions,
+                 disclosure: Disclosure = EXACT) -> dict[str, object]:
+    """The heat surface as an RFC 7946 FeatureCollection (dict), one feature per band.
+
+    Below analyst (``disclosure``) the surface needs at least the minimum cell of incidents
+    (``min_incidents`` is raised to it), and every band part must hold that many."""
+    if disclosure.active:
+        options = replace(options, min_incidents=disclosure.floor(options.min_incidents))
     xy = incident_points(engine, filters, options.points)
     rule = "user" if options.bandwidth_m else "scott"
     bandwidth = float(options.bandwidth_m) if options.bandwidth_m else scott_bandwidth(xy)
     meta: dict[str, object] = {
         "type": "FeatureCollection", "unit": "incidents per km2", "bandwidth_m": round(bandwidth, 1),
         "bandwidth_rule": rule, "bands": options.bands, "points": options.points,
-        "n_incidents": len(xy), "min_incidents": options.min_incidents,
-        "insufficient_data": len(xy) < options.min_incidents, "features": []}
+        "n_incidents": disclosure.count(len(xy)), "min_incidents": options.min_incidents,
+        "insufficient_data": len(xy) < options.min_incidents, "disclosure": disclosure.meta(), "features": []}
     if meta["insufficient_data"]:
         return meta
     outline = district_outline(engine, filters.within)
@@ -207,6 +224,8 @@ def heat_surface(engine: Engine, filters: FilterSet, options: HeatOptions) -> di
             continue
         polygons = shapely.get_parts(clipped)
         polygons = polygons[shapely.get_type_id(polygons) == 3]
+        if disclosure.active:
+            polygons = supported(polygons, xy, disclosure.min_cell)
         if len(polygons) == 0:
             continue
         geojson = _wgs84_geojson(shapely.MultiPolygon(list(polygons)))

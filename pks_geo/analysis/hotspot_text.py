@@ -109,7 +109,8 @@ def summary(result: HotspotResult, lang: str, level: str | None = None) -> str:
     """The legend's one line: "FDR 5 %: 8 desa titik panas, 0 titik dingin"."""
     t = _t(lang)
     if result.insufficient_data:
-        why = t[result.reason_code or "few_incidents"].format(n=result.n_incidents, min=result.min_incidents)
+        n = result.n_incidents if result.n_incidents is not None else result.suppressed_label
+        why = t[result.reason_code or "few_incidents"].format(n=n, min=result.min_incidents)
         return t["thin"].format(why=why)
     scope = t["scope_fdr" if result.fdr else "scope_raw"]
     word = t.get(level or "areas", level)
@@ -122,10 +123,26 @@ def summary(result: HotspotResult, lang: str, level: str | None = None) -> str:
     return t["summary_lisa"].format(scope=scope, hh=c["HH"], ll=c["LL"], out=c["HL"] + c["LH"], level=word)
 
 
+def _hidden(result: HotspotResult, kode: str) -> bool:
+    """Whether the disclosure policy suppressed this area's value (see ``hotspots.disclosed``)."""
+    return "suppressed" in result.table.columns and bool(result.table.at[kode, "suppressed"])
+
+
+def _shown(result: HotspotResult, kode: str, lang: str) -> str:
+    if _hidden(result, kode):
+        return result.suppressed_label or "–"
+    return number(result.table.at[kode, "value"], lang)
+
+
 def _neighbour_list(result: HotspotResult, kode: str) -> list[dict[str, Any]]:
     table = result.table
-    return [{"kode": n, "nama": plain(table.at[n, "nama"]), "value": plain(table.at[n, "value"])}
-            for n in sorted(result.neighbours.get(kode, []))]
+    out = []
+    for n in sorted(result.neighbours.get(kode, [])):
+        item = {"kode": n, "nama": plain(table.at[n, "nama"]), "value": plain(table.at[n, "value"])}
+        if _hidden(result, n):
+            item["suppressed"] = True
+        out.append(item)
+    return out
 
 
 def explain_area(result: HotspotResult, kode: str, lang: str) -> str | None:
@@ -135,9 +152,9 @@ def explain_area(result: HotspotResult, kode: str, lang: str) -> str | None:
     if result.insufficient_data or plain(row["p_value"]) is None:
         return None
     neigh = _neighbour_list(result, kode)
-    listed = ", ".join(f"{n['nama']} {number(n['value'], lang)}" for n in neigh) or t["none"]
+    listed = ", ".join(f"{n['nama']} {_shown(result, n['kode'], lang)}" for n in neigh) or t["none"]
     pname, pv = ("p_fdr", row["p_fdr"]) if result.fdr else ("p", row["p_value"])
-    common = {"nama": row["nama"], "value": number(row["value"], lang), "k": len(neigh), "neigh": listed,
+    common = {"nama": row["nama"], "value": _shown(result, kode, lang), "k": len(neigh), "neigh": listed,
               "p": number(row["p_value"], lang, 4), "pfdr": number(row["p_fdr"], lang, 4)}
     pv_text = number(pv, lang, 4)
     if result.method == "gi_star":

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ from sqlalchemy import Engine
 
 from pks_geo.analysis import significance as sig
 from pks_geo.analysis.aggregate import aggregate
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet
 from pks_geo.analysis.weights import AreaWeights, area_weights
 
@@ -280,6 +281,8 @@ class HotspotResult:
     weights' own lists, not a copy: read only."""
     p_cut: float | None = None
     """Largest raw p significant at 95 % (the BH cut with FDR, else 0.05); None: none."""
+    suppressed_label: str | None = None
+    """Set by :func:`disclosed`: how a suppressed value reads ("< 3 (disamarkan)")."""
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Areas per class: Gi* ``hot``/``cold`` by confidence (99/95/90), LISA by cluster."""
@@ -371,6 +374,27 @@ def hotspots(engine: Engine, level: str, metric: str, filters: FilterSet, option
     return compute_hotspots(frame, weights, options)
 
 
+def disclosed(result: HotspotResult, disclosure: Disclosure, metric: str, lang: str = "id") -> HotspotResult:
+    """The result as ``disclosure`` lets it be shown: below analyst an area of 1 .. min_cell-1
+    incidents keeps its statistics (computed from all areas) but loses its ``value`` and
+    ``n_incidents`` (``suppressed`` true), in its own row, in its neighbours' lists and in the
+    sentences; a total that small is suppressed too."""
+    if not disclosure.active:
+        return result
+    table = result.table.copy()
+    hidden = disclosure.area_mask(table["n_incidents"], table["value"], metric)
+    table["value"] = pd.to_numeric(table["value"], errors="coerce").where(~hidden)
+    table["n_incidents"] = table["n_incidents"].astype(object).where(~hidden, None)
+    table["suppressed"] = hidden
+    total = disclosure.count(result.n_incidents)
+    reason = result.reason
+    if result.reason_code == "few_incidents":
+        shown = total if total is not None else disclosure.label("en")
+        reason = f"{shown} incidents, fewer than the minimum of {result.min_incidents}"
+    return replace(result, table=table, n_incidents=total, reason=reason,
+                   suppressed_label=disclosure.label(lang))
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready Python value: NaN/NA -> None, numpy scalars -> int/float, lists kept."""
     if value is None or value is pd.NA:
@@ -394,12 +418,14 @@ def area_features(table: pd.DataFrame, geometries: dict[str, str]) -> list[dict[
 
 
 def feature_collection(result: HotspotResult, geometries: dict[str, str], lang: str = "id",
-                       level: str | None = None, **extra: Any) -> dict[str, Any]:
+                       level: str | None = None, disclosure: Disclosure = EXACT,
+                       **extra: Any) -> dict[str, Any]:
     """The result as a FeatureCollection whose foreign members describe the method and how
     significance was computed (``significance``: fields plus the legend's ``summary`` line and
     the ``rule``); every feature carries its ``neighbours`` and a one-sentence ``explanation``."""
     from pks_geo.analysis import hotspot_text  # the text module imports this one
 
-    return {"type": "FeatureCollection", **result.meta(),
+    result = disclosed(result, disclosure, str(extra.get("metric") or "count"), lang)
+    return {"type": "FeatureCollection", **result.meta(), "disclosure": disclosure.meta(),
             "significance": hotspot_text.significance_members(result, lang, level), "level": level, **extra,
             "features": area_features(hotspot_text.explained_table(result, lang), geometries)}

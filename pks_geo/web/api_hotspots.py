@@ -37,6 +37,7 @@ from pks_geo.analysis.version_watch import current_versions
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
 from pks_geo.web.auth import has_role, require_role
 from pks_geo.web.context import engine, json_error
+from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.i18n import current_language
 
 bp = Blueprint("api_hotspots", __name__, url_prefix="/api/v1")
@@ -135,6 +136,7 @@ def _cache() -> OrderedDict[str, bytes]:
 def _cached_response(endpoint: str, canonical: dict[str, Any], compute: Callable[[], dict[str, Any]]):  # type: ignore[no-untyped-def]
     """Serve from the cache (or 304) when the parameters and data versions are unchanged."""
     versions = current_versions(engine(), VERSIONED_TABLES)
+    canonical = {**canonical, "disclosure": request_disclosure().key}  # never an analyst's answer to a viewer
     key = versions.digest(RESPONSE_FORMAT, endpoint, orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS,
                                                                   default=str).decode())
     if request.if_none_match and request.if_none_match.contains(key):
@@ -192,6 +194,7 @@ def hotspot_layer():  # type: ignore[no-untyped-def]
     metric, smooth = _metric()
     options = _hotspot_options()
     lang = current_language()
+    disclosure = request_disclosure()
     canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, "lang": lang,
                  **asdict(options)}
 
@@ -199,7 +202,8 @@ def hotspot_layer():  # type: ignore[no-untyped-def]
         result = hotspots.hotspots(engine(), filters.level, metric, filters, options, smooth=smooth)
         layer = area_layer(engine(), filters.level)
         return hotspots.feature_collection(result, layer.geojson, lang=lang, level=filters.level,
-                                           metric=metric, smooth=smooth, filters=filters.echo())
+                                           disclosure=disclosure, metric=metric, smooth=smooth,
+                                           filters=filters.echo())
 
     return _cached_response("hotspots", canonical, compute)
 
@@ -218,12 +222,13 @@ def cluster_layer():  # type: ignore[no-untyped-def]
         hull=_choice("hull", clusters.HULLS, "convex"),
         concavity=_number("concavity", float, 0.5, 0.0, 1.0),
         points=_choice("points", clusters.POINT_SETS, "exact"))
+    disclosure = request_disclosure()  # hulls generalised, clusters below the minimum cell left out
     if options.min_points < VIEWER_MIN_POINTS and not has_role("analyst"):
         raise ParameterError("min_points", f"min_points below {VIEWER_MIN_POINTS} shows single incidents "
                                            "and needs the analyst role")
     canonical = {"filters": filters.echo(), **asdict(options)}
     return _cached_response("clusters", canonical, lambda: {
-        **clusters.incident_clusters(engine(), filters, options), "filters": filters.echo()})
+        **clusters.incident_clusters(engine(), filters, options, disclosure), "filters": filters.echo()})
 
 
 @bp.get("/heat")
@@ -240,8 +245,9 @@ def heat_layer():  # type: ignore[no-untyped-def]
         points=_choice("points", clusters.POINT_SETS, "exact"),
         min_incidents=_number("min_incidents", int, heat.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
     canonical = {"filters": filters.echo(), **asdict(options)}
+    disclosure = request_disclosure()  # below analyst: at least min_cell incidents per surface and band part
     return _cached_response("heat", canonical, lambda: {
-        **heat.heat_surface(engine(), filters, options), "filters": filters.echo()})
+        **heat.heat_surface(engine(), filters, options, disclosure), "filters": filters.echo()})
 
 
 @bp.get("/emerging")
@@ -257,14 +263,16 @@ def emerging_layer():  # type: ignore[no-untyped-def]
     confidence = _confidence()
     canonical = {"filters": filters.echo(), "metric": metric, "smooth": smooth, "window": window,
                  "confidence": confidence, **asdict(options)}
+    disclosure = request_disclosure()
 
     def compute() -> dict[str, Any]:
         result = emerging.emerging_hotspots(engine(), filters.level, metric, filters, window, options,
                                             confidence, smooth=smooth)
+        result = emerging.disclosed(result, disclosure)
         layer = area_layer(engine(), filters.level)
         return emerging.feature_collection(result.table, layer.geojson, {
             **result.meta(), "level": filters.level, "metric": metric, "smooth": smooth,
-            "filters": filters.echo()})
+            "filters": filters.echo(), "disclosure": disclosure.meta()})
 
     return _cached_response("emerging", canonical, compute)
 
@@ -293,10 +301,11 @@ def compare_layer():  # type: ignore[no-untyped-def]
         raise ParameterError("previous", "previous must differ from election")
     canonical = {"filters": filters.echo(), "previous": previous, "metric": metric, "smooth": smooth,
                  "confidence": confidence, **asdict(options)}
+    disclosure = request_disclosure()
 
     def compute() -> dict[str, Any]:
         table = emerging.compare_periods(engine(), filters.level, metric, previous_filters, filters,
-                                         replace(options), confidence, smooth=smooth)
+                                         replace(options), confidence, smooth=smooth, disclosure=disclosure)
         layer = area_layer(engine(), filters.level)
         return emerging.feature_collection(table, layer.geojson, {
             "method": "gi_star", "inference": options.inference, "level": filters.level, "metric": metric,
@@ -304,6 +313,7 @@ def compare_layer():  # type: ignore[no-untyped-def]
             "election": filters.election, "previous": previous, "confidence": confidence,
             "weights": table.attrs["current"]["weights"], "permutations": options.permutations,
             "seed": options.seed, "fdr": options.fdr, "current_period": table.attrs["current"],
-            "previous_period": table.attrs["previous"], "filters": filters.echo()})
+            "previous_period": table.attrs["previous"], "filters": filters.echo(),
+            "disclosure": disclosure.meta()})
 
     return _cached_response("compare", canonical, compute)

@@ -24,7 +24,7 @@ from tests.briefing_support import (
 )
 
 INTRANET = "https://intranet.example.go.id"
-AGGREGATE_PROPERTIES = {"kode", "nama", "value", "class", "rank", "n_incidents", "dpt"}
+AGGREGATE_PROPERTIES = {"kode", "nama", "value", "class", "rank", "n_incidents", "dpt", "suppressed"}
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +135,12 @@ def test_valid_token_sees_aggregates_only(client, db: BriefingDb, view_id: str, 
     for feature in body["features"]:
         assert set(feature["properties"]) <= AGGREGATE_PROPERTIES
         assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    assert sum(f["properties"]["n_incidents"] for f in body["features"]) > 0
-    assert body["legend"]["k"] >= 3 and body["view"]["title"] == "Peta untuk situs mitra"
+    assert sum(f["properties"]["n_incidents"] or 0 for f in body["features"]) > 0
+    # an embed is for visitors: desa of 1 or 2 incidents are suppressed, never exact
+    assert body["disclosure"] == {"level": "aggregate", "min_cell": 3}
+    assert any(f["properties"]["suppressed"] for f in body["features"])
+    assert not any(f["properties"]["n_incidents"] in (1, 2) for f in body["features"])
+    assert body["legend"]["k"] >= 1 and body["view"]["title"] == "Peta untuk situs mitra"
     text = response.get_data(as_text=True)
     assert SECRET_DESCRIPTION not in text and SECRET_ACTOR not in text and "description" not in text
 

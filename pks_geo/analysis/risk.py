@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityData, load_security_data
 from pks_geo.ingest.taxonomy import load_taxonomy
@@ -265,12 +266,14 @@ TEXTS = {
         "incidents": "{n} kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara{by}; "
                      "nilai tertimbang {value:.2f} (penuh pada {sat:g})",
         "incidents_none": "Tidak ada kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara",
+        "incidents_few": "{n} kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara",
         "desa_part": "; {n} kejadian lain hanya diketahui desanya",
         "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
         "hotspot_skipped": "Faktor hotspot dilewati: {reason}",
         "previous": "{n} kejadian pada {election} dalam {radius:g} km{by}; nilai tertimbang {value:.2f} "
                     "(penuh pada {sat:g})",
         "previous_none": "Tidak ada kejadian pada {election} dalam {radius:g} km",
+        "previous_few": "{n} kejadian pada {election} dalam {radius:g} km",
         "previous_skipped": "Tidak ada pemilihan sebelumnya dalam kalender",
         "dpt": "DPT {dpt} pemilih (0 poin pada {low:g} atau kurang, penuh pada {high:g})",
         "dpt_unknown": "DPT tidak diketahui",
@@ -284,12 +287,14 @@ TEXTS = {
         "incidents": "{n} incidents within {radius:g} km in the {days} days before voting day{by}; "
                      "weighted value {value:.2f} (full points at {sat:g})",
         "incidents_none": "No incidents within {radius:g} km in the {days} days before voting day",
+        "incidents_few": "{n} incidents within {radius:g} km in the {days} days before voting day",
         "desa_part": "; {n} more located only to the desa",
         "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
         "hotspot_skipped": "Hot spot factor skipped: {reason}",
         "previous": "{n} incidents in {election} within {radius:g} km{by}; weighted value {value:.2f} "
                     "(full points at {sat:g})",
         "previous_none": "No incidents in {election} within {radius:g} km",
+        "previous_few": "{n} incidents in {election} within {radius:g} km",
         "previous_skipped": "No previous election in the calendar",
         "dpt": "{dpt} registered voters (0 points at {low:g} or fewer, full points at {high:g})",
         "dpt_unknown": "Registered voters (DPT) unknown",
@@ -317,11 +322,14 @@ class _Near:
 
 def compute_risk(engine: Engine, election: str | None = None, *, data: SecurityData | None = None,
                  polsek: str | None = None, lang: str = "id", include_incidents: bool = False,
-                 with_hotspots: bool = True) -> RiskResult:
+                 with_hotspots: bool = True, disclosure: Disclosure = EXACT) -> RiskResult:
     """Score every TPS of ``election`` (default: the latest with TPS), optionally one Polsek's.
 
     ``include_incidents`` adds the ids, dates and distances of the incidents behind factors
     (a) and (c) — never descriptions; callers pass it only for analysts and above.
+    Below analyst (``disclosure``) a factor counting 1 .. min_cell-1 incidents says "< 3"
+    in its sentence, has no weighted value, count or kategori breakdown; a kategori count
+    that small reads "< 3" too.
     """
     data = data or load_security_data()
     texts = TEXTS["en" if lang == "en" else "id"]
@@ -358,7 +366,7 @@ def compute_risk(engine: Engine, election: str | None = None, *, data: SecurityD
     for row in rows:
         factors = _factors(row, recent.get(row.id, _Near()), prior.get(row.id, _Near()), prev_ref,
                            bins, hotspot_note, posts.get(row.id), data, texts, taxonomy, lang,
-                           include_incidents)
+                           include_incidents, disclosure)
         items.append(_item(row, factors, data, polsek_of))
     return RiskResult(ref, prev_ref, date_from, date_to, items, notes, polsek)
 
@@ -438,16 +446,29 @@ def _listed(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered[:LIST_LIMIT]
 
 
-def _by_text(counter: Counter, taxonomy: Any, lang: str) -> str:
+def _by_text(counter: Counter, taxonomy: Any, lang: str, disclosure: Disclosure = EXACT) -> str:
     if not counter:
         return ""
-    parts = ", ".join(f"{taxonomy.label(k, lang)} {n}" for k, n in counter.most_common())
+    parts = ", ".join(f"{taxonomy.label(k, lang)} {_n(n, disclosure)}" for k, n in counter.most_common())
     return f" ({parts})"
+
+
+def _n(n: int, disclosure: Disclosure) -> str | int:
+    return f"< {disclosure.min_cell}" if disclosure.small(n) else n
+
+
+def _near_data(near: _Near, n: int, disclosure: Disclosure) -> dict[str, Any]:
+    """Count, desa-precision count and kategori breakdown of a factor, small ones suppressed."""
+    if disclosure.small(n):
+        return {"n_incidents": None, "n_desa_precision": None, "by_kategori": {}, "suppressed": True}
+    return {"n_incidents": n, "n_desa_precision": disclosure.count(near.n_desa),
+            "by_kategori": {k: disclosure.count(v) for k, v in near.by_kategori.items()}}
 
 
 def _factors(row: Any, recent: _Near, prior: _Near, prev_ref: ElectionRef | None, bins: dict[str, int],
              hotspot_note: str | None, post: tuple[str, float] | None, data: SecurityData,
-             texts: dict[str, str], taxonomy: Any, lang: str, include_incidents: bool) -> list[Factor]:
+             texts: dict[str, str], taxonomy: Any, lang: str, include_incidents: bool,
+             disclosure: Disclosure = EXACT) -> list[Factor]:
     cfg = data.risk
     located = row.lon is not None
     out: list[Factor] = []
@@ -460,19 +481,22 @@ def _factors(row: Any, recent: _Near, prior: _Near, prev_ref: ElectionRef | None
         share = min(1.0, recent.weighted / inc["saturation"])
         n = recent.n_point + recent.n_desa
         where = {"radius": inc["radius_m"] / 1000, "days": int(inc["window_days"])}
-        if n:
-            detail = texts["incidents"].format(n=n, by=_by_text(recent.by_kategori, taxonomy, lang),
-                                               value=recent.weighted, sat=inc["saturation"], **where)
+        few = disclosure.small(n)
+        if few:
+            detail = texts["incidents_few"].format(n=_n(n, disclosure), **where)
+        elif n:
+            by = _by_text(recent.by_kategori, taxonomy, lang, disclosure)
+            detail = texts["incidents"].format(n=n, by=by, value=recent.weighted, sat=inc["saturation"],
+                                               **where)
             if recent.n_desa:
-                detail += texts["desa_part"].format(n=recent.n_desa)
+                detail += texts["desa_part"].format(n=_n(recent.n_desa, disclosure))
         else:
             detail = texts["incidents_none"].format(**where)
-        extra: dict[str, Any] = {"n_incidents": n, "n_desa_precision": recent.n_desa,
-                                 "by_kategori": dict(recent.by_kategori)}
+        extra: dict[str, Any] = _near_data(recent, n, disclosure)
         if include_incidents:
             extra["incidents"] = _listed(recent.incidents)
-        out.append(Factor("incidents", round(weight * share, 1), weight, round(recent.weighted, 3), detail,
-                          data=extra))
+        out.append(Factor("incidents", round(weight * share, 1), weight,
+                          None if few else round(recent.weighted, 3), detail, data=extra))
 
     hot_weight = cfg.hotspot["weight"]
     gi_bin = bins.get(row.desa_kode)
@@ -497,14 +521,18 @@ def _factors(row: Any, recent: _Near, prior: _Near, prev_ref: ElectionRef | None
         n = prior.n_point + prior.n_desa
         share = min(1.0, prior.weighted / prev["saturation"])
         fmt = {"election": prev_ref.name, "radius": prev["radius_m"] / 1000}
-        detail = (texts["previous"].format(n=n, by=_by_text(prior.by_kategori, taxonomy, lang),
+        few = disclosure.small(n)
+        detail = (texts["previous_few"].format(n=_n(n, disclosure), **fmt) if few else
+                  texts["previous"].format(n=n, by=_by_text(prior.by_kategori, taxonomy, lang, disclosure),
                                            value=prior.weighted, sat=prev["saturation"], **fmt)
                   if n else texts["previous_none"].format(**fmt))
-        extra = {"election": prev_ref.code, "n_incidents": n, "by_kategori": dict(prior.by_kategori)}
+        near = _near_data(prior, n, disclosure)
+        near.pop("n_desa_precision")
+        extra = {"election": prev_ref.code, **near}
         if include_incidents:
             extra["incidents"] = _listed(prior.incidents)
         out.append(Factor("previous_election", round(prev["weight"] * share, 1), prev["weight"],
-                          round(prior.weighted, 3), detail, data=extra))
+                          None if few else round(prior.weighted, 3), detail, data=extra))
 
     dpt = cfg.dpt
     if row.dpt is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pks_geo.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure
 from pks_geo.analysis.filters import FilterSet, ParameterError, parse_filters, single_value
 from pks_geo.analysis.security_data import SecurityData, load_security_data
 from pks_geo.auth import role_at_least
@@ -24,10 +25,17 @@ class ExportContext:
     actor: str
     lang: str = "id"
     security_dir: str | None = None
+    min_cell: int = DEFAULT_MIN_CELL
+    """``PKS_GEO_MIN_CELL``: the disclosure rule for requesters below analyst."""
     _security: SecurityData | None = field(default=None, repr=False)
 
     def allowed(self, minimum: str) -> bool:
         return role_at_least(self.role, minimum)
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """Exact for analysts and above; small cells suppressed for everyone else."""
+        return Disclosure.for_role(exact=self.allowed("analyst"), min_cell=self.min_cell)
 
     @property
     def security(self) -> SecurityData:

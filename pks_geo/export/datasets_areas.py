@@ -32,25 +32,32 @@ def _once(rows: list[tuple]) -> Any:
 
 def build_choropleth_export(ctx: ExportContext) -> DatasetExport:
     req = parse_choropleth_args(dict(_items(ctx.args)), ctx.engine, default_lang=ctx.lang)
-    collection = build_choropleth(ctx.engine, req)
+    disclosure = ctx.disclosure
+    collection = build_choropleth(ctx.engine, req, disclosure=disclosure)
     legend = collection["legend"]
     geometries = area_layer(ctx.engine, req.filters.level).geojson
     rows = []
     for feature in collection["features"]:
         p = feature["properties"]
         cls = p["class"]
-        label = legend["no_data"]["label"] if cls is None else legend["labels"][cls]
-        color = legend["no_data"]["color"] if cls is None else legend["colors"][cls]
+        # a suppressed cell (below analyst: 1 .. min_cell-1 incidents) is labelled "< 3 (disamarkan)"
+        empty = legend["suppressed"] if p.get("suppressed") else legend["no_data"]
+        label = empty["label"] if cls is None else legend["labels"][cls]
+        color = empty["color"] if cls is None else legend["colors"][cls]
+        extra = (bool(p["suppressed"]),) if disclosure.active else ()
         rows.append((p["kode"], p["nama"], p["value"], cls, label, color, p["rank"], p["n_incidents"],
-                     p["dpt"], geometries.get(p["kode"])))
+                     p["dpt"], *extra, geometries.get(p["kode"])))
     fields = [("kode", "str"), ("nama", "str"), ("value", "float"), ("class", "int"), ("class_label", "str"),
               ("color", "str"), ("rank", "int"), ("n_incidents", "int"), ("dpt", "int")]
+    if disclosure.active:
+        fields.append(("suppressed", "bool"))
     layer = Layer(f"choropleth_{req.filters.level}", "MultiPolygon", fields, _once(rows), label_field="nama")
     return DatasetExport(
         "choropleth", f"Peta koroplet: {collection['metric']['label']} per {req.filters.level}", [layer],
         roster=layer.name, sources=[AGGREGATE_SOURCE],
         parameters={"metric": collection["metric"], "legend": legend,
-                    "dpt_election": collection["filters"].get("dpt_election")},
+                    "dpt_election": collection["filters"].get("dpt_election"),
+                    "disclosure": collection["disclosure"]},
         election=req.filters.election, filters=collection["filters"])
 
 
@@ -93,7 +100,7 @@ def hotspot_options(ctx: ExportContext) -> hotspots.HotspotOptions:
 
 HOTSPOT_TYPES = {"nama": "str", "value": "float", "n_incidents": "int", "gi_z": "float", "p_value": "float",
                  "p_fdr": "float", "gi_bin": "int", "confidence": "int", "lisa_i": "float", "lisa_z": "float",
-                 "quadrant": "str", "lisa_cluster": "str"}
+                 "quadrant": "str", "lisa_cluster": "str", "suppressed": "bool"}
 """Types of the hot-spot table's columns; any other column is written as text."""
 
 
@@ -105,6 +112,8 @@ def _typed(value: Any, kind: str) -> Any:
         return int(value)
     if kind == "float":
         return float(value)
+    if kind == "bool":
+        return bool(value)
     return value if kind != "str" else str(value)
 
 
@@ -115,6 +124,7 @@ def build_hotspots_export(ctx: ExportContext) -> DatasetExport:
     check_metric(metric, smooth)
     options = hotspot_options(ctx)
     result = hotspots.hotspots(ctx.engine, filters.level, metric, filters, options, smooth=smooth)
+    result = hotspots.disclosed(result, ctx.disclosure, metric, ctx.lang)  # small cells below analyst
     geometries = area_layer(ctx.engine, filters.level).geojson
     table = result.table
     columns = list(table.columns)
@@ -128,7 +138,8 @@ def build_hotspots_export(ctx: ExportContext) -> DatasetExport:
     return DatasetExport(
         "hotspots", f"Hotspot ({options.method}) per {filters.level}", [layer], roster=layer.name,
         sources=[AGGREGATE_SOURCE, "PySAL esda (Getis-Ord Gi*, local Moran's I)"],
-        parameters={"metric": metric, "smooth": smooth, **meta}, notes=notes, election=filters.election,
+        parameters={"metric": metric, "smooth": smooth, **meta, "disclosure": ctx.disclosure.meta()},
+        notes=notes, election=filters.election,
         filters=filters.echo())
 
 

@@ -57,7 +57,7 @@ def _once(rows: list[tuple]) -> Any:
 def _risk(ctx: ExportContext, polsek: str | None) -> tuple[RiskResult, list[TpsRisk], Any]:
     filters = ctx.filters()
     result = compute_risk(ctx.engine, filters.election, data=ctx.security, polsek=polsek, lang=ctx.lang,
-                          include_incidents=ctx.allowed("analyst"))
+                          include_incidents=ctx.allowed("analyst"), disclosure=ctx.disclosure)
     items = result.items
     if filters.within:
         prefix = filters.within + "."

@@ -30,6 +30,7 @@ from pyproj import Transformer
 from sqlalchemy import Engine
 
 from pks_geo.analysis.areas import kecamatan_codes
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.maps import print_layout as layout
 from pks_geo.maps.print_layout import NO_DATA_HATCH
@@ -98,6 +99,11 @@ def areas_frame(data: MapData) -> gpd.GeoDataFrame:
         if geometry is None:
             continue
         cls = props["class"]
+        if props.get("suppressed"):  # below analyst, 1 .. min_cell-1 incidents: own colour, class -1
+            rows.append({"kode": props["kode"], "nama": props["nama"], "value": None, "class": -1,
+                         "color": legend["suppressed"]["color"]})
+            geoms.append(geometry)
+            continue
         rows.append({"kode": props["kode"], "nama": props["nama"], "value": props["value"], "class": cls,
                      "color": legend["no_data"]["color"] if cls is None else legend["colors"][cls]})
         geoms.append(geometry)
@@ -153,6 +159,10 @@ def legend_entries(data: MapData, classes: Sequence[int | None] | None = None) -
                for label, color, count in zip(legend["labels"], legend["colors"], counts, strict=True)]
     entries.append({"label": legend["no_data"]["label"], "color": legend["no_data"]["color"],
                     "count": no_data_count, "hatch": NO_DATA_HATCH})
+    if "suppressed" in legend:
+        hidden = legend["suppressed"]["count"] if classes is None else sum(1 for c in classes if c == -1)
+        entries.append({"label": legend["suppressed"]["label"], "color": legend["suppressed"]["color"],
+                        "count": hidden, "hatch": None})
     return entries
 
 
@@ -293,15 +303,16 @@ def _in_scope(kode: str, within: str | None) -> bool:
 
 
 def print_view(engine: Engine, view: View, options: PrintOptions, *, lang: str, texts: dict[str, str],
-               marking: str) -> bytes:
+               marking: str, disclosure: Disclosure = EXACT) -> bytes:
     """The view as one PNG or PDF page (``texts``: the UI catalogue in ``lang``)."""
-    return render_view(map_data(engine, view, lang, texts, marking), options)
+    return render_view(map_data(engine, view, lang, texts, marking, disclosure=disclosure), options)
 
 
 def print_atlas(engine: Engine, view: View, options: PrintOptions, *, lang: str, texts: dict[str, str],
-                marking: str, progress: Callable[[int, int], None] | None = None) -> bytes:
+                marking: str, progress: Callable[[int, int], None] | None = None,
+                disclosure: Disclosure = EXACT) -> bytes:
     """The kecamatan atlas of a view: one PDF page per kecamatan, desa choropleth within it."""
-    data = map_data(engine, view, lang, texts, marking, level="desa")
+    data = map_data(engine, view, lang, texts, marking, level="desa", disclosure=disclosure)
     within = data.collection["filters"]["within"]
     names = kecamatan_codes(engine)
     kecamatan = [(kode, names[kode]) for kode in sorted(names) if _in_scope(kode, within)]

@@ -11,13 +11,14 @@ class, rank, incident count, DPT) and captions; never an incident record.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, text
 
 from pks_geo.analysis.choropleth import VERSIONED_TABLES, build_choropleth
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.incident_summary import IncidentSummary, incident_summary
 from pks_geo.analysis.meta import filter_options
 from pks_geo.analysis.region import region_name
@@ -86,7 +87,13 @@ def _narrowed(filters: dict[str, Any]) -> bool:
     return any(filters.get(name) for name in NARROWING_FILTERS)
 
 
-def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, str], lang: str) -> str:
+def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, str], lang: str,
+            disclosure: Disclosure = EXACT) -> str:
+    if disclosure.active and summary.first and summary.last:
+        # below analyst the data's own first and last days are those of single incidents: months
+        last_month = date(summary.last.year + summary.last.month // 12, summary.last.month % 12 + 1, 1)
+        summary = replace(summary, first=summary.first.replace(day=1),
+                          last=last_month - timedelta(days=1))
     first = date.fromisoformat(filters["from"]) if filters.get("from") else None
     last = date.fromisoformat(filters["to"]) if filters.get("to") else None
     if first and last:
@@ -105,16 +112,17 @@ def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, 
         return texts["brief_no_incidents"]
     if not summary.count:
         return f"{text_} ({texts['brief_no_incidents']})"
-    count = texts["brief_n_incidents"].format(n=summary.count)
+    count = texts["brief_n_incidents"].format(
+        n=f"< {disclosure.min_cell}" if disclosure.small(summary.count) else summary.count)
     return f"{text_} ({count})"
 
 
 def describe_filters(engine: Engine, collection: dict[str, Any], summary: IncidentSummary,
-                     texts: dict[str, str], lang: str) -> str:
+                     texts: dict[str, str], lang: str, disclosure: Disclosure = EXACT) -> str:
     """The subtitle: what was counted, where, when, by whom; one line of ``·``-separated parts."""
     filters = collection["filters"]
     options = filter_options(engine, lang)
-    parts = [_period(filters, summary, texts, lang)]
+    parts = [_period(filters, summary, texts, lang, disclosure)]
     if filters.get("election"):
         names = {e["code"]: e["name"] for e in options["elections"]}
         parts.append(f"{texts['f_election']}: {names.get(filters['election'], filters['election'])}")
@@ -139,16 +147,17 @@ def describe_filters(engine: Engine, collection: dict[str, Any], summary: Incide
 
 
 def map_data(engine: Engine, view: View, lang: str, texts: dict[str, str], marking: str, *,
-             level: str | None = None) -> MapData:
+             level: str | None = None, disclosure: Disclosure = EXACT) -> MapData:
     """Aggregate, classify and caption ``view`` (optionally at another ``level``, for the atlas).
 
     ``texts`` is the UI catalogue in ``lang`` (:func:`pks_geo.web.i18n.translations`), passed
-    in by the caller so this layer does not reach up into the web package.
+    in by the caller so this layer does not reach up into the web package. ``disclosure``:
+    the policy of the audience (small cells suppressed, months instead of days below analyst).
     """
     overrides = {"level": level} if level else {}
     req = choropleth_request(engine, view, lang, **overrides)
     versions = current_versions(engine, VERSIONED_TABLES)
-    collection = build_choropleth(engine, req, versions.versions["admin_area"])
+    collection = build_choropleth(engine, req, versions.versions["admin_area"], disclosure)
     geometries = display_geometries(engine, req.filters.level, versions.versions["admin_area"]).geometries
     summary = incident_summary(engine, req.filters)
     title = view.title
@@ -156,7 +165,7 @@ def map_data(engine: Engine, view: View, lang: str, texts: dict[str, str], marki
         title = default_title(collection["metric"]["label"], req.filters.level, texts)
     elif level and level != view.level:
         view = replace(view, filters={**view.filters, "level": level})
-    subtitle = describe_filters(engine, collection, summary, texts, lang)
+    subtitle = describe_filters(engine, collection, summary, texts, lang, disclosure)
     if view.id != DEFAULT_VIEW_ID:
         subtitle = default_title(collection["metric"]["label"], req.filters.level, texts) + " · " + subtitle
     region = region_name(engine, Settings.from_env().region)

@@ -23,6 +23,7 @@ from pks_geo.web.auth import (
     unauthenticated_response,
 )
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import min_cell
 from pks_geo.web.i18n import current_language
 
 bp = Blueprint("api_export", __name__, url_prefix="/api/v1")
@@ -33,7 +34,7 @@ def export_context(args) -> ExportContext:  # type: ignore[no-untyped-def]
     user = current_user()
     return ExportContext(engine(), args, current_role(), user.username if user else "anonymous",
                          lang=current_language(settings().language),
-                         security_dir=current_app.config.get("SECURITY_DATA_DIR"))
+                         security_dir=current_app.config.get("SECURITY_DATA_DIR"), min_cell=min_cell())
 
 
 @bp.get("/export/<dataset>.<fmt>")

@@ -69,7 +69,7 @@ def _handled(view):  # type: ignore[no-untyped-def]
 def _risk(ctx: ExportContext) -> RiskResult:
     return compute_risk(ctx.engine, single_value(request.args, "election"), data=ctx.security,
                         polsek=single_value(request.args, "polsek"), lang=ctx.lang,
-                        include_incidents=has_role("analyst"))
+                        include_incidents=has_role("analyst"), disclosure=ctx.disclosure)
 
 
 def _geojson(body: dict[str, Any]) -> Response:

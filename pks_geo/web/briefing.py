@@ -27,6 +27,7 @@ from pks_geo.maps.views import (
 )
 from pks_geo.web.auth import current_user, has_role, page_texts, require_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("briefing", __name__)
 
@@ -101,12 +102,16 @@ def _product(view_id: str, fmt: str, atlas: bool = False):  # type: ignore[no-un
         options = parse_print_options(request.args, fmt) if fmt != "html" else None
         view = get_view(engine(), view_id)
         marking = settings().marking
+        disclosure = request_disclosure()  # a viewer's print or file holds what a viewer may see
         if fmt == "html":
-            body: bytes | str = build_html(map_data(engine(), view, lang, texts, marking))
+            data = map_data(engine(), view, lang, texts, marking, disclosure=disclosure)
+            body: bytes | str = build_html(data)
         elif atlas and options:
-            body = print_atlas(engine(), view, options, lang=lang, texts=texts, marking=marking)
+            body = print_atlas(engine(), view, options, lang=lang, texts=texts, marking=marking,
+                               disclosure=disclosure)
         elif options:
-            body = print_view(engine(), view, options, lang=lang, texts=texts, marking=marking)
+            body = print_view(engine(), view, options, lang=lang, texts=texts, marking=marking,
+                              disclosure=disclosure)
     except ViewNotFound:
         return _not_found(view_id)
     except ParameterError as exc:

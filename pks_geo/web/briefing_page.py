@@ -19,6 +19,7 @@ from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import ViewNotFound, get_view
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("briefing_page", __name__)
 
@@ -42,7 +43,8 @@ def preview(view_id: str):  # type: ignore[no-untyped-def]
     """A 320 × 200 SVG thumbnail of the view's choropleth."""
     lang, texts = page_texts()
     try:
-        data = map_data(engine(), get_view(engine(), view_id), lang, texts, settings().marking)
+        data = map_data(engine(), get_view(engine(), view_id), lang, texts, settings().marking,
+                        disclosure=request_disclosure())
     except ViewNotFound:
         return json_error(404, "view", f"no saved view {view_id!r}")
     except ParameterError as exc:
@@ -55,7 +57,8 @@ def preview(view_id: str):  # type: ignore[no-untyped-def]
         if geometry is None:
             continue
         cls = props["class"]
-        features.append((geometry, legend["no_data"]["color"] if cls is None else legend["colors"][cls]))
+        empty = legend["suppressed"] if props.get("suppressed") else legend["no_data"]
+        features.append((geometry, empty["color"] if cls is None else legend["colors"][cls]))
     response = Response(preview_svg(features), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

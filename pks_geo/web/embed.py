@@ -8,7 +8,9 @@ Who can read an embed:
   when anonymous visitors may see the main map.
 
 The page gets its data from ``/embed/<id>/data.geojson?token=`` (same token), never from
-the normal API, and that data is the view's choropleth: per-area aggregates only.
+the normal API, and that data is the view's choropleth: per-area aggregates only, with small
+cells suppressed (:mod:`pks_geo.analysis.disclosure`) whoever opens it, since an embed is made
+for visitors.
 
 Framing: ``/embed/...`` answers with ``Content-Security-Policy: frame-ancestors`` from
 ``PKS_GEO_FRAME_ANCESTORS``; every other response of the app gets ``frame-ancestors 'self'``
@@ -31,6 +33,7 @@ from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import DEFAULT_VIEW_ID, ViewNotFound, get_view
 from pks_geo.web.auth import current_user, page_texts, render_page, require_role
 from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("embed", __name__)
 
@@ -108,7 +111,9 @@ def embed_data(view_id: str):  # type: ignore[no-untyped-def]
         return json_error(404, "view", f"no saved view {view_id!r}")
     lang, texts = page_texts()
     try:
-        data = map_data(engine(), view, lang, texts, settings().marking)
+        # an embed is made for visitors: always the aggregate policy, whoever previews it
+        data = map_data(engine(), view, lang, texts, settings().marking,
+                        disclosure=request_disclosure(aggregate=True))
     except ParameterError as exc:
         return json_error(409, exc.parameter, f"the saved view no longer applies: {exc.message}")
     response = Response(data.geojson(), mimetype=GEOJSON_MIMETYPE)

@@ -6,12 +6,21 @@ a spreadsheet sees the classification and the filters before the data; pandas re
 lines that start with ``#``. Polygons (choropleth, hotspots) get the coordinates of a point
 inside the area. Rows are written batch by batch (memory flat); layers that come from
 PostGIS are written by PostgreSQL's own ``COPY ... CSV``.
+
+Formula injection (OWASP "CSV Injection"): a text cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is written with a leading single quote, so Excel, LibreOffice
+and Google Sheets show it as text instead of running it (``=HYPERLINK(...)`` in a description,
+``@SUM(...)`` in a TPS address). Numbers stay numbers: numeric columns are never touched, and a
+text cell that is a plain decimal number (``-4.05``) is left as it is, since a spreadsheet reads
+it as that number and nothing else. :func:`neutralise` here and :func:`neutralise_sql` (for the
+``COPY`` path) apply the same rule.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +31,22 @@ from pks_geo.export.metadata import metadata_lines
 from pks_geo.export.model import DatasetExport, Layer
 
 MIMETYPE = "text/csv; charset=utf-8"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+PLAIN_NUMBER_SQL = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def neutralise(value: str) -> str:
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    if value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_sql(expr: str) -> str:
+    """The same rule as :func:`neutralise` as a SQL expression over a text column ``expr``."""
+    return (f"CASE WHEN {expr} ~ '^[-=+@\\t\\r]' AND {expr} !~ '{PLAIN_NUMBER_SQL}' "
+            f"THEN '''' || {expr} ELSE {expr} END")
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -31,6 +56,8 @@ def _cell(value: Any, kind: str) -> Any:
         return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode()
     if kind == "bool":
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 
@@ -51,12 +78,17 @@ def _rows(layer: Layer) -> Iterator[bytes]:
     kinds = [kind for _, kind in layer.fields]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # QUOTE_MINIMAL quotes only the line terminator's characters: a lone CR would end the row
+    # for every reader, so a row holding one is written with every field quoted
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow([*layer.field_names, "lon", "lat"])
     for batch in layer.batches():
         points = label_points([row[-1] for row in batch])
         for row, (lon, lat) in zip(batch, points, strict=True):
-            writer.writerow([_cell(v, k) for v, k in zip(row[:-1], kinds, strict=True)]
-                            + ["" if lon is None else lon, "" if lat is None else lat])
+            cells = ([_cell(v, k) for v, k in zip(row[:-1], kinds, strict=True)]
+                     + ["" if lon is None else lon, "" if lat is None else lat])
+            has_cr = any(isinstance(cell, str) and "\r" in cell for cell in cells)
+            (quoted if has_cr else writer).writerow(cells)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()

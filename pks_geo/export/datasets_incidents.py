@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet
 from pks_geo.export import feature_cache
 from pks_geo.export.context import ExportContext
+from pks_geo.export.csv_writer import neutralise_sql
 from pks_geo.export.model import DatasetExport, Layer
 
 BATCH = 2000
@@ -56,7 +57,10 @@ CACHED_GEOJSON_SQL = "SELECT f.feature FROM incident_feature f WHERE {where} ORD
 ROWS_SQL = f"SELECT {SELECT_LIST}, ST_AsGeoJSON(i.geom, 6) AS geometry {FROM}"
 GEOJSON_SQL = (f"SELECT convert_to(ST_AsGeoJSON(s.*, 'geom', 6), 'UTF8') "
                f"FROM (SELECT {SELECT_LIST}, i.geom {FROM}) s")
-CSV_SQL = (f"COPY (SELECT {SELECT_LIST}, round(ST_X(i.geom)::numeric, 6) AS lon, "
+CSV_SELECT_LIST = ", ".join(f"{neutralise_sql(expr) if kind == 'str' else expr} AS {name}"
+                            for expr, name, kind in COLUMNS)
+"""The same columns for CSV, text cells that a spreadsheet would run as a formula quoted."""
+CSV_SQL = (f"COPY (SELECT {CSV_SELECT_LIST}, round(ST_X(i.geom)::numeric, 6) AS lon, "
            f"round(ST_Y(i.geom)::numeric, 6) AS lat {FROM}) TO STDOUT WITH (FORMAT csv, HEADER true)")
 
 

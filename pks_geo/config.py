@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout root; used to find ``data/`` (boundaries included) and ``web/``."""
+"""The checkout root (in an installed wheel: the site-packages folder; use the paths below)."""
+_BUNDLE = Path(__file__).resolve().parent / "_bundle"
+RESOURCE_ROOT = _BUNDLE if _BUNDLE.is_dir() else PROJECT_ROOT
+"""Where ``web/`` and ``data/`` are: ``pks_geo/_bundle`` in an installed wheel (setup.py copies them
+there at build time), else the checkout (editable install, tests, a plain clone)."""
+WEB_DIR = RESOURCE_ROOT / "web"
+"""Templates, static files and the npm packages served under ``/vendor``."""
+DATA_DIR = RESOURCE_ROOT / "data"
+"""Boundaries with their manifest, elections, taxonomy and security settings."""
 
 ENV_PREFIX = "PKS_GEO_"
 DEFAULT_PG_PORT = 54329
@@ -31,7 +39,7 @@ def _default_data_dir() -> Path:
 
 def _default_boundaries_dir() -> Path:
     """The Konawe Selatan files shipped in ``data/boundaries`` (a plain clone runs its demo)."""
-    return PROJECT_ROOT / "data" / "boundaries"
+    return DATA_DIR / "boundaries"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pks_geo.config import PROJECT_ROOT
+from pks_geo.config import DATA_DIR
 
-MANIFEST_PATH = PROJECT_ROOT / "data" / "boundaries" / "manifest.toml"
+MANIFEST_PATH = DATA_DIR / "boundaries" / "manifest.toml"
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pks_geo.config import PROJECT_ROOT
+from pks_geo.config import DATA_DIR
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.models import KATEGORI, KERAWANAN
 
-SECURITY_DIR = PROJECT_ROOT / "data" / "security"
+SECURITY_DIR = DATA_DIR / "security"
 POST_KINDS = ("polres", "polsek", "pospol", "koramil")
 CATEGORY_KEYS = {"kurang_rawan": "kurang rawan", "rawan": "rawan", "sangat_rawan": "sangat rawan"}
 """TOML keys (no spaces) -> the category names used everywhere else (``KERAWANAN``)."""

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 
-from pks_geo.config import PROJECT_ROOT
+from pks_geo.config import DATA_DIR
 from pks_geo.ingest.report import ImportError_, ImportReport
 from pks_geo.models import STAGES
 
-ELECTIONS_PATH = PROJECT_ROOT / "data" / "elections.toml"
+ELECTIONS_PATH = DATA_DIR / "elections.toml"
 KINDS = ("pilkades", "pilkada", "pilgub", "pilbup", "pemilu")
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pks_geo.config import PROJECT_ROOT
+from pks_geo.config import DATA_DIR
 from pks_geo.ingest.report import ImportError_
 from pks_geo.models import KATEGORI
 
-TAXONOMY_PATH = PROJECT_ROOT / "data" / "taxonomy.toml"
+TAXONOMY_PATH = DATA_DIR / "taxonomy.toml"
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 

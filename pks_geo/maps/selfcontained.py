@@ -19,10 +19,10 @@ from pathlib import Path
 
 import jinja2
 
-from pks_geo.config import PROJECT_ROOT
+from pks_geo.config import WEB_DIR
 from pks_geo.maps.view_data import MapData
 
-WEB_ROOT = PROJECT_ROOT / "web"
+WEB_ROOT = WEB_DIR
 LEAFLET_DIST = WEB_ROOT / "node_modules" / "leaflet" / "dist"
 TEMPLATE = "selfcontained.html"
 CSS_URL = re.compile(r"url\((images/[A-Za-z0-9_.-]+\.png)\)")

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Flask
 
-from pks_geo.config import PROJECT_ROOT, Settings
+from pks_geo.config import WEB_DIR, Settings
 from pks_geo.db import get_engine
 
-WEB_ROOT = PROJECT_ROOT / "web"
+WEB_ROOT = WEB_DIR
 
 
 def _database_url(settings: Settings) -> str | None:

@@ -23,7 +23,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 """Hard cap on features per page; asking for more is a 400, not a silent truncation."""
 FILTER_PARAMETERS = ("from", "to", "kategori", "kecamatan", "desa", "bbox", "election", "stage",
-                     "source", "status", "limit", "offset", "after")
+                     "source", "status", "q", "limit", "offset", "after")
 TPS_PARAMETERS = ("election", "kecamatan", "desa")
 
 
@@ -48,6 +48,8 @@ class IncidentFilter:
     stage: str | None = None
     source: str | None = None
     status: str | None = None
+    q: str | None = None
+    """Words that must all occur in the description (case-insensitive, as typed: no wildcards)."""
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     after: tuple[date, int] | None = None
@@ -73,6 +75,9 @@ class IncidentFilter:
             if values:
                 clauses.append(clause)
                 params[name] = list(values)
+        for n, word in enumerate(search_words(self.q)):  # one bound pattern per word
+            clauses.append(f"i.description ILIKE :q{n:d} ESCAPE '\\'")
+            params[f"q{n:d}"] = "%" + like_escape(word) + "%"
         if self.bbox is not None:
             clauses.append("i.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
             params.update(zip(("minx", "miny", "maxx", "maxy"), self.bbox, strict=True))
@@ -85,6 +90,20 @@ class IncidentFilter:
             return where, params
         return (f"{where} AND (i.event_date, i.id) < (:after_date, :after_id)",
                 {**params, "after_date": self.after[0], "after_id": self.after[1]})
+
+
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 8
+
+
+def search_words(q: str | None) -> list[str]:
+    """The words of a description search (at most :data:`MAX_SEARCH_WORDS`)."""
+    return (q or "").split()[:MAX_SEARCH_WORDS]
+
+
+def like_escape(word: str) -> str:
+    """``word`` matched literally by LIKE/ILIKE with ``ESCAPE '\\'`` (``%`` and ``_`` are text)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- parameter parsing -------------------------------------------------------------------
@@ -196,6 +215,9 @@ def parse_incident_filter(engine: Engine, args: Mapping[str, Sequence[str]]) -> 
     source = _single(args, "source")
     if source is not None and len(source) > 100:
         raise ParameterError("source", "source must be at most 100 characters")
+    q = _single(args, "q")
+    if q is not None and len(q) > MAX_SEARCH_CHARS:
+        raise ParameterError("q", f"q must be at most {MAX_SEARCH_CHARS} characters")
     with engine.connect() as conn:
         return IncidentFilter(
             date_from=date_from, date_to=date_to, kategori=kategori,
@@ -203,7 +225,7 @@ def parse_incident_filter(engine: Engine, args: Mapping[str, Sequence[str]]) -> 
             bbox=parse_bbox(_single(args, "bbox")),
             election=check_election(conn, _single(args, "election")),
             stage=_choice(_single(args, "stage"), "stage", STAGES), source=source,
-            status=_choice(_single(args, "status"), "status", INCIDENT_STATUS),
+            status=_choice(_single(args, "status"), "status", INCIDENT_STATUS), q=q,
             limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
             offset=_int(args, "offset", 0, 0, 10**9), after=_after(args))
 

@@ -91,4 +91,8 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
 
     app.register_blueprint(api_cockpit.bp)
     app.register_blueprint(briefing_page.bp)
+
+    from pks_geo.web import incidents_page  # the Insiden list and detail pages
+
+    app.register_blueprint(incidents_page.bp)
     return app

@@ -307,3 +307,15 @@ def _merge_pages() -> None:
 
 
 _merge_pages()
+
+
+def _merge_data_pages() -> None:
+    """The Insiden and Impor pages' texts: :mod:`pks_geo.web.i18n_data`."""
+    from pks_geo.web.i18n_data import DATA_PAGES
+
+    clash = set(DATA_PAGES) & set(CATALOGUE)
+    assert not clash, f"message ids defined twice: {sorted(clash)}"
+    CATALOGUE.update(DATA_PAGES)
+
+
+_merge_data_pages()

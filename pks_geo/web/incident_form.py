@@ -8,7 +8,7 @@ works without JavaScript except for the map click, which only fills ``lat``/``lo
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from pks_geo.analysis.areas import desa_choices, loaded_extent
 from pks_geo.analysis.meta import election_choices
@@ -148,4 +148,6 @@ def remove_incident(incident_id: int):  # type: ignore[no-untyped-def]
     except EditError:
         return render_page("base.html", 404, message=texts["form_not_found"])
     flash(texts["form_deleted"].format(id=incident_id), "success")
+    if "incidents_page.incidents" in current_app.view_functions:  # back to the list
+        return redirect(url_for("incidents_page.incidents"))
     return redirect(url_for("incident_form.new_incident"))

@@ -80,6 +80,17 @@ class Settings:
     min_cell: int = 3
     """Disclosure control (``PKS_GEO_MIN_CELL``): below ``analyst``, counts 1..min_cell-1 are
     suppressed and nothing is drawn from fewer incidents (:mod:`pks_geo.analysis.disclosure`)."""
+    session_hours: int = 8
+    """Lifetime of a log-in session (``PKS_GEO_SESSION_HOURS``)."""
+    session_secure: bool | None = None
+    """``Secure`` session cookie (``PKS_GEO_SESSION_SECURE``); unset: on in production, else on
+    whenever the request came over HTTPS (directly or through a trusted proxy)."""
+    login_max_failures: int = 5
+    """Failed log-ins per user name within ``login_lock_minutes`` before it is locked."""
+    login_max_failures_address: int = 30
+    """Failed log-ins per client address within ``login_lock_minutes`` before it is locked."""
+    login_lock_minutes: int = 15
+    """Window and lock time of the log-in throttling."""
     secret_key_set: bool = False
     """Whether the key came from ``PKS_GEO_SECRET_KEY`` (else it is random for this process:
     sessions and embed links then die on restart and differ between processes)."""
@@ -110,6 +121,10 @@ class Settings:
             if environment not in ("development", "production"):
                 raise ConfigError(f"PKS_GEO_ENV must be 'development' or 'production', got {environment!r}")
             kwargs["environment"] = environment
+        if (secure := get("SESSION_SECURE")) is not None:
+            if secure.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ConfigError(f"PKS_GEO_SESSION_SECURE must be true or false, got {secure!r}")
+            kwargs["session_secure"] = secure.lower() in ("true", "1", "yes", "on")
         if (data_dir := get("DATA_DIR")) is not None:
             kwargs["data_dir"] = Path(data_dir).expanduser().resolve()
         if (bdir := get("BOUNDARIES_DIR")) is not None:
@@ -142,7 +157,11 @@ class Settings:
                                       ("TRUSTED_PROXIES", "trusted_proxies", 0, 10),
                                       ("TILE_CACHE_MB", "tile_cache_mb", 0, 65_536),
                                       ("RESPONSE_CACHE_MB", "response_cache_mb", 0, 65_536),
-                                      ("MIN_CELL", "min_cell", 1, 1000)):
+                                      ("MIN_CELL", "min_cell", 1, 1000),
+                                      ("SESSION_HOURS", "session_hours", 1, 24 * 90),
+                                      ("LOGIN_MAX_FAILURES", "login_max_failures", 1, 1000),
+                                      ("LOGIN_MAX_FAILURES_ADDRESS", "login_max_failures_address", 1, 99999),
+                                      ("LOGIN_LOCK_MINUTES", "login_lock_minutes", 1, 24 * 60)):
             if (raw := get(name)) is not None:
                 if not raw.isdigit() or not low <= int(raw) <= high:
                     raise ConfigError(f"PKS_GEO_{name} must be a whole number {low}-{high}, got {raw!r}")

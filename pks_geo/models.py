@@ -177,6 +177,18 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    session_generation: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Raised by log-out, password change, disable and role change: ends every session at once."""
+
+
+class LoginThrottle(Base):
+    """Failed log-ins per ``user:<name>`` and per ``addr:<client address>`` in a fixed window."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ApiToken(Base):

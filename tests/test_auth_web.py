@@ -123,7 +123,9 @@ def test_disabling_or_demoting_a_user_ends_their_rights_at_once(web_engine: Engi
     login(client, "temp1", "password-temp1")
     assert client.get("/insiden/baru").status_code == 200
     set_role(web_engine, "temp1", "viewer", actor="test")
-    assert client.get("/insiden/baru").status_code == 403
+    assert client.get("/insiden/baru").status_code == 302  # a role change ends the session
+    login(client, "temp1", "password-temp1")
+    assert client.get("/insiden/baru").status_code == 403  # and the new one has the new role
     set_active(web_engine, "temp1", False, actor="test")
     assert client.get("/insiden/baru").status_code == 302  # session no longer valid: log in again
     assert login(client, "temp1", "password-temp1").status_code == 401

@@ -31,6 +31,8 @@ class Principal:
     user_id: int
     via: str = "session"
     """``session`` or ``token``; tokens are exempt from CSRF checks."""
+    generation: int = 0
+    """The user's session generation at log-in (a session cookie carries it; see users.py)."""
 
 
 def check_role(role: str) -> str:

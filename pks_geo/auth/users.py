@@ -97,23 +97,35 @@ def add_user(engine: Engine, username: str, role: str, password: str | None = No
 def authenticate(engine: Engine, username: str, password: str) -> Principal | None:
     """The principal for a correct name/password of an active user, else ``None``."""
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT id, username, role, active, password_hash FROM app_user "
-                                "WHERE lower(username) = lower(:u)"), {"u": username or ""}).first()
+        row = conn.execute(text("SELECT id, username, role, active, password_hash, session_generation "
+                                "FROM app_user WHERE lower(username) = lower(:u)"),
+                           {"u": username or ""}).first()
     if row is None:
         verify_password(_dummy_hash(), password or "x")
         return None
     if not verify_password(row.password_hash, password) or not row.active:
         return None
-    return Principal(username=row.username, role=row.role, user_id=row.id, via="session")
+    return Principal(username=row.username, role=row.role, user_id=row.id, via="session",
+                     generation=row.session_generation)
 
 
-def principal_by_id(engine: Engine, user_id: int) -> Principal | None:
-    """The current state of a logged-in user (``None`` once disabled or deleted), so that a role
-    change or a disable takes effect on the next request, not at the next log-in."""
+def principal_by_id(engine: Engine, user_id: int, generation: int) -> Principal | None:
+    """The current state of a logged-in user, or ``None`` once disabled or deleted, or when the
+    session's ``generation`` is no longer the user's: log-out, a password change, disabling and a
+    role change raise it (:func:`end_sessions`), ending every session of the user at once, in
+    every browser and on every serve process, since the check is one indexed row read per request."""
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT id, username, role FROM app_user WHERE id = :id AND active"),
-                           {"id": user_id}).first()
-    return Principal(username=row.username, role=row.role, user_id=row.id) if row else None
+        row = conn.execute(text("SELECT id, username, role, session_generation FROM app_user "
+                                "WHERE id = :id AND active AND session_generation = :g"),
+                           {"id": user_id, "g": generation}).first()
+    return Principal(username=row.username, role=row.role, user_id=row.id,
+                     generation=row.session_generation) if row else None
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """Raise the user's session generation: every session cookie issued before stops working."""
+    conn.execute(text("UPDATE app_user SET session_generation = session_generation + 1 WHERE id = :id"),
+                 {"id": user_id})
 
 
 def _update(engine: Engine, username: str, *, actor: str, action: str, column: str,
@@ -123,6 +135,7 @@ def _update(engine: Engine, username: str, *, actor: str, action: str, column: s
         before = require_user(conn, username)
         conn.execute(text(f"UPDATE app_user SET {column} = :v WHERE id = :id"),
                      {"v": value, "id": before.id})
+        end_sessions(conn, before.id)  # role, password, enable/disable: log in again
         after = require_user(conn, username)
         audit.record(conn, actor=actor, action=action, entity="user", entity_id=before.username,
                      before=before.public(), after=after.public())

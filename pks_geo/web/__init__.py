@@ -36,8 +36,10 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
         overrides = dict(config or {})
     app = Flask(__name__, static_folder=str(WEB_ROOT / "static"), static_url_path="/static",
                 template_folder=str(WEB_ROOT / "templates"))
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
-    app.config.update(overrides)
+    from pks_geo.web.sessions import session_config
+
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, **session_config(settings))
+    app.config.update(overrides)  # after: Flask's own defaults (31 days, no SameSite) must not win
     url = app.config.get("DATABASE_URL") or _database_url(settings)
     app.config["DATABASE_URL"] = url
     app.extensions["pks_geo.settings"] = settings

@@ -37,12 +37,14 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from pks_geo.auth import Principal, check_role, role_at_least
+from pks_geo import audit
+from pks_geo.auth import Principal, check_role, role_at_least, throttle
 from pks_geo.auth.tokens import principal_for_token
-from pks_geo.auth.users import authenticate, principal_by_id
+from pks_geo.auth.users import authenticate, end_sessions, principal_by_id
 from pks_geo.web.context import engine, settings
 from pks_geo.web.credentials import AUTH_HINT, add_challenge, is_browser_request, request_token
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
+from pks_geo.web.sessions import SessionInterface
 
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
@@ -53,7 +55,6 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz", "static", "assets.
 NO_AUTH_ENDPOINTS = frozenset({"health.healthz", "static", "assets.vendor", "assets.favicon"})
 """Never touch the user tables (health must answer even when the database is in trouble)."""
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SESSION_HOURS = 8
 
 
 # --- helpers for views ------------------------------------------------------------------
@@ -189,8 +190,8 @@ def _authenticate():  # type: ignore[no-untyped-def]
         g.pks_user = principal
         g.pks_basic = credential.username is not None
     elif "user_id" in session and db is not None:
-        g.pks_user = principal_by_id(db, session["user_id"])
-        if g.pks_user is None:  # disabled or deleted since logging in
+        g.pks_user = principal_by_id(db, session["user_id"], session.get("gen", -1))
+        if g.pks_user is None:  # logged out elsewhere, password/role changed, disabled or deleted
             session.clear()
     if g.pks_user is None and anonymous_role() is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return unauthenticated_response()
@@ -216,10 +217,7 @@ def _template_context() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Install CSRF protection, the per-request authentication and the log-in blueprint."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in _authenticate instead
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_HOURS * 3600)
+    app.session_interface = SessionInterface()  # cookie flags: pks_geo.web.sessions
     csrf.init_app(app)
     app.before_request(_authenticate)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -250,21 +248,64 @@ def login():  # type: ignore[no-untyped-def]
     password = request.form.get("password", "")
     errors = {name: texts["form_required"] for name, value in
               (("username", username), ("password", password)) if not value}
-    principal = None
-    if not errors:
-        principal = authenticate(engine(), username, password)
+    if errors:
+        return render_page("login.html", 400, next_url=next_url or "", errors=errors, username=username)
+    limits = _limits()
+    address = request.remote_addr
+    with engine().begin() as conn:
+        wait = throttle.wait_seconds(conn, username, address, limits)
+        if wait:
+            _audit_login(conn, username, "login_refused", {"reason": "throttled", "retry_after": wait})
+    if wait:
+        return _throttled(texts, username, next_url, wait)
+    principal = authenticate(engine(), username, password)
+    with engine().begin() as conn:
         if principal is None:
-            errors["form"] = texts["auth_login_failed"]
+            throttle.record_failure(conn, username, address, limits)
+            _audit_login(conn, username, "login_failed", {})
+        else:
+            throttle.record_success(conn, principal.username)
+            _audit_login(conn, principal.username, "login", {})
     if principal is None:
-        return render_page("login.html", 401 if "form" in errors else 400, next_url=next_url or "",
-                           errors=errors, username=username)
+        errors["form"] = texts["auth_login_failed"]
+        return render_page("login.html", 401, next_url=next_url or "", errors=errors, username=username)
     session.clear()
     session.permanent = True
     session["user_id"] = principal.user_id
+    session["gen"] = principal.generation
     return redirect(_safe_next(next_url))
+
+
+def _limits() -> throttle.Limits:
+    config, s = current_app.config, settings()
+    return throttle.Limits(per_user=config.get("LOGIN_MAX_FAILURES", s.login_max_failures),
+                           per_address=config.get("LOGIN_MAX_FAILURES_ADDRESS", s.login_max_failures_address),
+                           lock_minutes=config.get("LOGIN_LOCK_MINUTES", s.login_lock_minutes))
+
+
+def _audit_login(conn, username: str, action: str, extra: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """One audit row per log-in, failed log-in, refused log-in and log-out, with the address."""
+    audit.record(conn, actor=username[:100] or "-", action=action, entity="session",
+                 entity_id=username[:100] or "-",
+                 after={"address": request.remote_addr, "user_agent": request.user_agent.string[:200],
+                        **extra})
+
+
+def _throttled(texts: dict[str, str], username: str, next_url: str | None, wait: int):  # type: ignore[no-untyped-def]
+    minutes = max(1, -(-wait // 60))
+    response = render_page("login.html", 429, next_url=next_url or "", username=username,
+                           errors={"form": texts["auth_login_throttled"].format(minutes=minutes)})
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """End this session and every other session of the same user (other browsers, devices)."""
+    user = current_user()
+    if user is not None and user.via == "session":
+        with engine().begin() as conn:
+            end_sessions(conn, user.user_id)
+            _audit_login(conn, user.username, "logout", {})
     session.clear()
     return redirect(url_for("auth.login"))

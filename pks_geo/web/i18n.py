@@ -156,6 +156,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "auth_logged_in_as": {"id": "Masuk sebagai", "en": "Logged in as"},
     "auth_forbidden": {"id": "Akses ditolak: halaman ini memerlukan peran {role} atau lebih tinggi.",
                        "en": "Access denied: this page needs the role {role} or higher."},
+    "auth_login_throttled": {"id": "Terlalu banyak percobaan masuk yang gagal untuk akun ini atau dari "
+                                   "alamat ini. Coba lagi dalam {minutes} menit.",
+                             "en": "Too many failed log-in attempts for this account or from this address. "
+                                   "Try again in {minutes} minutes."},
     "auth_csrf_failed": {"id": "Formulir kedaluwarsa atau tidak sah; muat ulang halaman lalu coba lagi.",
                          "en": "The form has expired or is invalid; reload the page and try again."},
     "role_viewer": {"id": "pengamat", "en": "viewer"},

@@ -86,7 +86,7 @@ def export(dataset: str, fmt: str | None, output: Path, election: str | None, le
     settings = load_settings()
     engine = connect(settings)
     schema.upgrade(engine)
-    ctx = ExportContext(engine, args, role, cli_actor(), lang=lang)
+    ctx = ExportContext(engine, args, role, cli_actor(), lang=lang, min_cell=settings.min_cell)
     click.echo(f"preparing {dataset} ({fmt}) ...", err=True)
     try:
         prepared = prepare_export(ctx, dataset, fmt, marking=settings.marking if marking is None else marking)

@@ -73,6 +73,7 @@ def test_choropleth_suppresses_small_cells_and_never_serves_an_analysts_answer_t
     assert seen.json["disclosure"] == {"level": "aggregate", "min_cell": 3}
     assert seen.json["legend"]["suppressed"]["count"] == 1
     assert seen.json["legend"]["suppressed"]["label"] == "< 3 (disamarkan)"
+    assert seen.json["legend"]["labels"][1:] == ["3–6"]  # a count class starts at the minimum cell
     assert client.get(url, headers=analyst).json == exact.json  # still exact from the cache
     assert client.get(url).json == seen.json
     # casualties: 2 deaths in A are suppressed as a count of their own

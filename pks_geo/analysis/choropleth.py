@@ -27,6 +27,7 @@ from pks_geo.analysis.classify import (
     LANGUAGES,
     check_scheme,
     classify,
+    format_number,
     parse_breaks,
     parse_k,
 )
@@ -93,6 +94,18 @@ def _number(value: float, integer: bool) -> float | int | None:
     return int(round(value)) if integer else round(float(value), 4)
 
 
+def floor_labels(legend: dict[str, Any], policy: Disclosure, integer: bool, lang: str) -> None:
+    """Below analyst a count class cannot start at 1 or 2 (those are suppressed): "1–10" reads "3–10"."""
+    labels, breaks = legend["labels"], legend["breaks"]
+    if not (policy.active and integer and breaks and len(labels) > 1):
+        return
+    low, high = policy.min_cell, math.floor(breaks[0])
+    first = labels[1]
+    if first.split("–")[0] in {format_number(n, lang, 0) for n in range(1, low)}:
+        labels[1] = (format_number(low, lang, 0) if high <= low
+                     else f"{format_number(low, lang, 0)}–{format_number(high, lang, 0)}")
+
+
 def suppressed_legend(policy: Disclosure, count: int, lang: str) -> dict[str, Any]:
     """The legend entry of suppressed areas (shown only below analyst)."""
     return {"label": policy.label(lang), "color": SUPPRESSED_COLOR, "count": count,
@@ -147,6 +160,7 @@ def build_choropleth(engine: Engine, req: ChoroplethRequest,
         n_hidden = int(hidden.sum())
         legend["no_data"] = {**legend["no_data"], "count": legend["no_data"]["count"] - n_hidden}
         legend["suppressed"] = suppressed_legend(disclosure, n_hidden, req.lang)
+        floor_labels(legend, disclosure, integer, req.lang)
     return {
         "type": "FeatureCollection",
         "features": features,

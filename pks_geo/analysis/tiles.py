@@ -41,6 +41,7 @@ from pks_geo.analysis.aggregate import INTEGER_METRICS, aggregate
 from pks_geo.analysis.choropleth import (
     CHOROPLETH_PARAMETERS,
     VERSIONED_TABLES,
+    floor_labels,
     parse_choropleth_args,
     suppressed_legend,
 )
@@ -333,6 +334,7 @@ def area_values(engine: Engine | Connection, level: str, args: Mapping[str, Any]
     if disclosure.active:
         legend["no_data"] = {**legend["no_data"], "count": legend["no_data"]["count"] - int(hidden.sum())}
         legend["suppressed"] = suppressed_legend(disclosure, int(hidden.sum()), req.lang)
+        floor_labels(legend, disclosure, integer, req.lang)
     counts = [None if small else int(n) for n, small in zip(frame["n_incidents"], hidden, strict=True)]
     return AreaValues(kodes, values, list(result.classes), colors, ranks, counts,
                       legend, echo, _boxes(engine, level, kodes), disclosure.meta())

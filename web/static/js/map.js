@@ -335,8 +335,10 @@
       const n = Array.isArray(data.features)
         ? data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0)
         : (data.nIncidents ?? "–");
+      // suppressed areas (1 .. min_cell-1 incidents each) are not in the sum: it is a lower bound
+      const hidden = Array.isArray(data.features) && data.features.some((f) => f.properties.suppressed);
       statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
-        ` · ${fmt(n)} ${t.tip_incidents.toLowerCase()}` + (incidentNote ? ` · ${incidentNote}` : "");
+        ` · ${hidden ? "≥ " : ""}${fmt(n)} ${t.tip_incidents.toLowerCase()}` + (incidentNote ? ` · ${incidentNote}` : "");
       document.body.dataset.ready = "true";
       performance.mark("pks-ready");  // bench/bench_page.py reads this
     } catch (err) {

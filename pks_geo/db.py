@@ -1,4 +1,4 @@
-"""Database engine and sessions, and the one rule for which database a command uses.
+"""Database engine, and the one rule for which database a command uses.
 
 ``PKS_GEO_DATABASE_URL`` wins when set; otherwise the project-managed local cluster is
 used (and started when needed). One engine per process keeps one connection pool.
@@ -6,13 +6,10 @@ used (and started when needed). One engine per process keeps one connection pool
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from pks_geo.config import Settings
 
@@ -63,17 +60,3 @@ def check_connection(engine: Engine) -> str:
             f"cannot connect to the database at {url.host}:{url.port}/{url.database}: "
             f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}"
         ) from exc
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A transaction: commit on success, roll back everything on any error."""
-    session = sessionmaker(bind=engine, expire_on_commit=False)()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

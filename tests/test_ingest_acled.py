@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from pks_geo.ingest import incident_load
 from pks_geo.ingest.incident_load import detect_format, import_incidents
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 from tests.conftest import table_fingerprint
 from tests.ingest_support import ANDOOLO, LAMBAKARA, LAMBAKARA_POINT, ingest_engine_for, point_in, source_rows
 
@@ -118,7 +118,7 @@ def test_reimport_updates_a_changed_event_by_its_id(ingest_engine: Engine, tmp_p
 
 def test_acled_file_without_its_columns_is_refused(ingest_engine: Engine, tmp_path: Path) -> None:
     path = write(tmp_path / "b.csv", ["event_id_cnty", "event_type", "event_date"], [["IDN1", "Riots", "x"]])
-    with pytest.raises(ImportError_, match="missing column.*latitude"):
+    with pytest.raises(ImportFailed, match="missing column.*latitude"):
         import_incidents(ingest_engine, path, fmt="acled", progress=False)
 
 
@@ -184,6 +184,6 @@ def test_csv_error_after_stored_batches_changes_nothing(
     with path.open("a", encoding="utf-8") as handle:
         handle.write("IDN79999,2019-02-01," + "x" * 200_000 + "\n")  # beyond the csv field limit
     before = table_fingerprint(ingest_engine, "incident")
-    with pytest.raises(ImportError_, match=r"line 202: unreadable CSV"):
+    with pytest.raises(ImportFailed, match=r"line 202: unreadable CSV"):
         import_incidents(ingest_engine, path, source="acled-broken", progress=False)
     assert table_fingerprint(ingest_engine, "incident") == before

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from pks_geo.ingest.incident_load import import_incidents
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 from tests.conftest import table_fingerprint
 from tests.ingest_support import LAMBAKARA, ingest_engine_for, point_in
 
@@ -67,7 +67,7 @@ def test_utf16_with_a_byte_order_mark_is_read(ingest_engine: Engine, tmp_path: P
 def test_utf16_without_a_mark_is_refused_saying_so(ingest_engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "nobom.csv"
     path.write_bytes(",".join(HEADER).encode("utf-16-le"))
-    with pytest.raises(ImportError_, match="UTF-16"):
+    with pytest.raises(ImportFailed, match="UTF-16"):
         import_incidents(ingest_engine, path, source="enc-nobom", progress=False)
 
 
@@ -78,7 +78,7 @@ def test_broken_utf8_is_refused_with_its_line(ingest_engine: Engine, tmp_path: P
     path = tmp_path / "mixed.csv"
     path.write_bytes(b"\n".join(lines) + b"\n")
     before = table_fingerprint(ingest_engine, "incident")
-    with pytest.raises(ImportError_, match=r"line 3: invalid UTF-8"):
+    with pytest.raises(ImportFailed, match=r"line 3: invalid UTF-8"):
         import_incidents(ingest_engine, path, source="enc-mixed", progress=False)
     assert table_fingerprint(ingest_engine, "incident") == before
 
@@ -95,5 +95,5 @@ def test_windows_1252_is_read_and_the_report_says_so(ingest_engine: Engine, tmp_
 def test_a_hundred_thousand_columns_are_refused_at_once(ingest_engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"c{k}" for k in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n")
-    with pytest.raises(ImportError_, match="100,000 columns; a sheet may have at most 500"):
+    with pytest.raises(ImportFailed, match="100,000 columns; a sheet may have at most 500"):
         import_incidents(ingest_engine, path, source="enc-wide", progress=False)

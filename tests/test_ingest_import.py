@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from pks_geo.cli import main
 from pks_geo.ingest import incident_load
 from pks_geo.ingest.incident_load import RefusedImport, import_incidents
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 from tests.conftest import table_fingerprint
 from tests.ingest_support import (
     ANDOOLO,
@@ -139,7 +139,7 @@ def test_geojson_points(ingest_engine: Engine, tmp_path: Path) -> None:
     assert rows["g1"]["description"] == "APK dirusak" and rows["g1"]["desa_kode"] == LAMBAKARA
     assert rows["g2"]["location_precision"] == "desa" and rows["g4"]["desa_kode"] == LAMBAKARA
     (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": [')
-    with pytest.raises(ImportError_, match="not valid JSON"):
+    with pytest.raises(ImportFailed, match="not valid JSON"):
         import_incidents(ingest_engine, tmp_path / "bad.geojson", source="t-geojson", progress=False)
 
 
@@ -284,10 +284,10 @@ def test_reserved_sources_and_formats(ingest_engine: Engine, tmp_path: Path) -> 
     path = write_csv(tmp_path / "x.csv", ["id", "tanggal", "kategori", "kode_desa"],
                      [["X", "2019-01-01", "lainnya", ANDOOLO]])
     for source in ("contoh", "synthetic-scale"):
-        with pytest.raises(ImportError_, match="reserved"):
+        with pytest.raises(ImportFailed, match="reserved"):
             import_incidents(ingest_engine, path, source=source, progress=False)
     (tmp_path / "x.pdf").write_text("x")
-    with pytest.raises(ImportError_, match="--format"):
+    with pytest.raises(ImportFailed, match="--format"):
         import_incidents(ingest_engine, tmp_path / "x.pdf", progress=False)
     report = import_incidents(ingest_engine, path, fmt="sheet", progress=False)
     assert report.inserted == 1 and "source sheet" in report.source

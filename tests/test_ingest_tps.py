@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, text
 
 from pks_geo.cli import main
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 from pks_geo.ingest.tps import import_tps, validate_tps
 from tests.conftest import table_fingerprint
 from tests.ingest_support import ANDOOLO, LAMBAKARA, ingest_engine_for, point_in, write_csv
@@ -118,7 +118,7 @@ def test_tps_cli_errors_change_nothing(ingest_engine: Engine, tmp_path: Path) ->
     assert result.exit_code == 0 and "[dry run]" in result.output and "new 1" in result.output
     assert table_fingerprint(ingest_engine, "polling_site") == before
     no_code = write_csv(tmp_path / "n.csv", ["nama", "dpt"], [["TPS 1", "200"]])
-    with pytest.raises(ImportError_, match="kode_tps or kode_desa"):
+    with pytest.raises(ImportFailed, match="kode_tps or kode_desa"):
         import_tps(ingest_engine, no_code, ELECTION, progress=False)
 
 

@@ -61,8 +61,6 @@ MIN_WINDOWS = 3
 MAX_WINDOWS = 120
 PATTERN_SHARE = 0.9
 TREND_ALPHA = 0.05
-PATTERNS = ("intensifying", "diminishing", "persistent", "oscillating", "new", "consecutive",
-            "sporadic", "historical")
 
 STAGES_SQL = text("""
 SELECT stage, start_date, end_date FROM election_stage WHERE election_code = :e ORDER BY start_date, stage

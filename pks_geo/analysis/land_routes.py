@@ -130,10 +130,6 @@ class LandPaths:
                             + np.hypot(*(xy[j] - grid.cells[self.nodes[j]])))
                     self.dist[i, j] = float(graph_dist[row, self.nodes[j]]) + hops
 
-    @property
-    def any_over_land(self) -> bool:
-        return bool(self._over_land.any())
-
     def leg(self, i: int, j: int) -> np.ndarray:
         """Coordinates of the leg i→j: the straight line, or the land path (both ends exact).
 

@@ -128,11 +128,6 @@ def split_by_land(xy: np.ndarray, max_diameter_m: float, grid: LandGrid) -> Land
 
 # --- routes ---------------------------------------------------------------------------------
 
-def _tour_length(order: list[int], dist: np.ndarray, closed: bool) -> float:
-    path = order + [order[0]] if closed else order
-    return float(sum(dist[a, b] for a, b in zip(path, path[1:], strict=False)))
-
-
 def order_route(start: np.ndarray, xy: np.ndarray, closed: bool = True,
                 dist: np.ndarray | None = None) -> list[int]:
     """Visiting order (indices into ``xy``) from ``start``: nearest neighbour, then 2-opt.

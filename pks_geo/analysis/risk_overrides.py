@@ -33,10 +33,6 @@ SET kategori = EXCLUDED.kategori, reason = EXCLUDED.reason, created_by = EXCLUDE
 RETURNING kategori, reason, created_by, updated_at
 """)
 DELETE_SQL = text("DELETE FROM tps_risk_override WHERE election_code = :election AND kode_tps = :kode_tps")
-LIST_SQL = text("""
-SELECT o.kode_tps, o.kategori, o.reason, o.created_by, o.updated_at
-FROM tps_risk_override o WHERE o.election_code = :election ORDER BY o.kode_tps
-""")
 
 
 def _state(row: Any) -> dict[str, Any] | None:
@@ -94,9 +90,3 @@ def clear_override(engine: Engine, election: str, kode_tps: str, *, actor: str, 
                      entity_id=f"{election}:{kode}", before=before,
                      after={"cleared": True, "reason": reason.strip() or None})
     return True
-
-
-def list_overrides(engine: Engine, election: str) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [{"kode_tps": r.kode_tps, **(_state(r) or {})}
-                for r in conn.execute(LIST_SQL, {"election": election})]

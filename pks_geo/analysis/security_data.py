@@ -20,7 +20,7 @@ from typing import Any
 
 from pks_geo.config import DATA_DIR
 from pks_geo.ingest.codes import normalize_kode
-from pks_geo.models import KATEGORI, KERAWANAN
+from pks_geo.models import KATEGORI
 
 SECURITY_DIR = DATA_DIR / "security"
 POST_KINDS = ("polres", "polsek", "pospol", "koramil")
@@ -431,10 +431,3 @@ def _load(folder: Path, _stamps: tuple) -> SecurityData:
     patrol = (parse_patrol(_read_toml(patrol_path), str(patrol_path)) if patrol_path.exists()
               else PatrolConfig())
     return SecurityData(posts, jurisdictions, profiles, risk, patrol, folder)
-
-
-def category_label(category: str) -> str:
-    """Check a category name (``kurang rawan`` / ``rawan`` / ``sangat rawan``)."""
-    if category not in KERAWANAN:
-        raise SecurityDataError(f"unknown category {category!r}; expected one of {', '.join(KERAWANAN)}")
-    return category

@@ -86,9 +86,3 @@ def _build(engine: Engine, level: str) -> DisplayGeometries:
     texts = shapely.to_geojson(simplified) if len(simplified) else []
     return DisplayGeometries(level, version, {kode: t.encode("utf-8") for kode, t in zip(codes, texts,
                                                                                         strict=True)})
-
-
-def clear_cache() -> None:
-    """Forget all cached geometries (tests, or after changing tolerances)."""
-    with _lock:
-        _cache.clear()

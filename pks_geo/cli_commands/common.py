@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 
 from pks_geo.config import ConfigError, Settings
 from pks_geo.db import DatabaseUnavailable, check_connection, get_engine, resolve_database_url
-from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.report import ImportFailed, ImportReport
 from pks_geo.localpg import LocalPostgresError
 
-EXPECTED_ERRORS = (ConfigError, ImportError_, LocalPostgresError, DatabaseUnavailable)
+EXPECTED_ERRORS = (ConfigError, ImportFailed, LocalPostgresError, DatabaseUnavailable)
 
 
 def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -26,7 +26,6 @@ from pks_geo.export.model import DatasetExport, Layer
 BATCH = 2000
 CHUNKED_LIBPQ = 170000
 """libpq 17 brought chunked-rows mode, which ``cursor.stream(size=...)`` needs."""
-MIN_ROLE = "analyst"
 
 COLUMNS: list[tuple[str, str, str]] = [
     ("i.id", "id", "int"), ("i.source", "source", "str"), ("i.external_id", "external_id", "str"),

@@ -18,25 +18,25 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from pks_geo.ingest import boundary_fields as bf
 from pks_geo.ingest.codes import SEGMENTS_BY_LEVEL, jenis_of, level_of, normalize_kode, parent_of
-from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.report import ImportFailed, ImportReport
 
 NORMALISED_COLUMNS = ["feature", "kode", "nama", "level", "parent_kode", "jenis", "geometry"]
 
 
 def read_boundary_file(path: Path, crs: str | None = None) -> gpd.GeoDataFrame:
-    """Read any OGR vector file; raise :class:`ImportError_` naming the file on failure."""
+    """Read any OGR vector file; raise :class:`ImportFailed` naming the file on failure."""
     if not path.exists():
-        raise ImportError_(f"{path}: file not found")
+        raise ImportFailed(f"{path}: file not found")
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several DataSource/Field error types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImportError_(f"{path}: cannot be read as a vector file ({first})") from exc
+        raise ImportFailed(f"{path}: cannot be read as a vector file ({first})") from exc
     if frame.geometry is None or len(frame) == 0:
-        raise ImportError_(f"{path}: contains no features with geometry")
+        raise ImportFailed(f"{path}: contains no features with geometry")
     if frame.crs is None:
         if crs is None:
-            raise ImportError_(
+            raise ImportFailed(
                 f"{path}: has no coordinate reference system (for a Shapefile the .prj file "
                 "is missing); pass --crs, e.g. --crs EPSG:4326"
             )
@@ -67,23 +67,23 @@ def normalise_frame(raw: gpd.GeoDataFrame, label: str, report: ImportReport,
                     level: str | None = None) -> gpd.GeoDataFrame:
     """Map property names, derive missing level/parent/jenis, repair geometries.
 
-    Problems that make the file unusable raise :class:`ImportError_` with every offending
+    Problems that make the file unusable raise :class:`ImportFailed` with every offending
     feature listed; repairs are recorded as warnings in ``report``.
     """
     columns = [c for c in raw.columns if c != raw.geometry.name]
     found = bf.pick_kode(columns)
     if found is None:
-        raise ImportError_(
+        raise ImportFailed(
             f"{label}: no area-code field found (looked for kode, KDEPUM, KDCPUM, KDPKAB, ...; "
             f"the file has: {', '.join(columns) or 'no properties'})"
         )
     kode_col, implied_level = found
     if level is not None and level not in SEGMENTS_BY_LEVEL:
-        raise ImportError_(f"{label}: unknown level {level!r} (use one of "
+        raise ImportFailed(f"{label}: unknown level {level!r} (use one of "
                            f"{', '.join(SEGMENTS_BY_LEVEL)})")
     nama_col = bf.pick(columns, bf.NAMA_FIELDS.get(implied_level, []) + bf.NAMA_FIELDS[None])
     if nama_col is None:
-        raise ImportError_(f"{label}: no name field found (looked for nama, name, WADMKD, ...)")
+        raise ImportFailed(f"{label}: no name field found (looked for nama, name, WADMKD, ...)")
     level_col = bf.pick(columns, bf.LEVEL_FIELDS)
     parent_col = bf.pick(columns, bf.PARENT_FIELDS.get(implied_level, []) + bf.PARENT_FIELDS[None])
     jenis_col = bf.pick(columns, bf.JENIS_FIELDS)
@@ -144,5 +144,5 @@ def normalise_frame(raw: gpd.GeoDataFrame, label: str, report: ImportReport,
     if errors:
         shown = "\n  ".join(errors[:50])
         more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
-        raise ImportError_(f"{label}: {len(errors)} problem(s), nothing was loaded:\n  {shown}{more}")
+        raise ImportFailed(f"{label}: {len(errors)} problem(s), nothing was loaded:\n  {shown}{more}")
     return gpd.GeoDataFrame(records, columns=NORMALISED_COLUMNS, geometry="geometry", crs=4326)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from pks_geo.ingest.boundaries import normalise_frame, read_boundary_file
 from pks_geo.ingest.boundary_store import store_boundaries
-from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.report import ImportFailed, ImportReport
 from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.wilayah import WilayahSource, fetch_region
 
@@ -29,7 +29,7 @@ def _store(engine: Engine, frames: list[tuple[str, gpd.GeoDataFrame]], report: I
     if not dupes.empty:
         listed = ", ".join(f"{k} ({', '.join(sorted(set(g['_file'])))})"
                            for k, g in dupes.groupby("kode"))
-        raise ImportError_(f"duplicate codes across the given files, nothing was loaded: {listed}")
+        raise ImportFailed(f"duplicate codes across the given files, nothing was loaded: {listed}")
     combined["_order"] = combined["level"].map(LEVEL_ORDER)
     with engine.begin() as conn:
         for _, part in combined.sort_values(["_order", "kode"]).groupby("_order", sort=True):
@@ -43,7 +43,7 @@ def _store(engine: Engine, frames: list[tuple[str, gpd.GeoDataFrame]], report: I
 
 def load_boundary_paths(engine: Engine, paths: list[Path], crs: str | None = None,
                         level: str | None = None, progress: bool = True) -> ImportReport:
-    """Read, validate and store boundary files; raises ImportError_ and changes nothing on error."""
+    """Read, validate and store boundary files; raises ImportFailed and changes nothing on error."""
     report = ImportReport(source=", ".join(str(p) for p in paths))
     frames = []
     for path in paths:

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, text
 from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_rows import validate_incident
 from pks_geo.ingest.incident_store import store_incidents
-from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.report import ImportFailed, ImportReport
 from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.ingest.tps import TpsRecord, store_tps, validate_tps
@@ -202,11 +202,11 @@ def load_demo(engine: Engine, region_kode: str) -> list[ImportReport]:
     with engine.begin() as conn:
         desa = [Desa(*row) for row in conn.execute(DESA_SQL, {"prefix": f"{region_kode}.%"})]
         if not desa:
-            raise ImportError_(f"no desa of {region_kode} are loaded: load the boundaries first")
+            raise ImportFailed(f"no desa of {region_kode} are loaded: load the boundaries first")
         calendar = calendar_from_db(conn)
         missing = [code for code in (*INCIDENT_ELECTIONS, *TPS_ELECTIONS) if code not in calendar.codes]
         if missing:
-            raise ImportError_(f"elections {', '.join(sorted(set(missing)))} are not loaded: "
+            raise ImportFailed(f"elections {', '.join(sorted(set(missing)))} are not loaded: "
                                "run 'pks-geo elections load' first")
         seed = rng.sample(desa, min(HOTSPOTS, len(desa)))[0]
         near = set(conn.scalars(CLUSTER_SQL, {"seed": seed.kode, "prefix": f"{region_kode}.%",

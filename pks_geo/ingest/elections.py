@@ -16,14 +16,14 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from pks_geo.config import DATA_DIR
-from pks_geo.ingest.report import ImportError_, ImportReport
+from pks_geo.ingest.report import ImportFailed, ImportReport
 from pks_geo.models import STAGES
 
 ELECTIONS_PATH = DATA_DIR / "elections.toml"
 KINDS = ("pilkades", "pilkada", "pilgub", "pilbup", "pemilu")
 
 
-class ElectionsError(ImportError_):
+class ElectionsError(ImportFailed):
     """The elections file is malformed; the message names the election and field."""
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from pks_geo.ingest.report import ImportError_, Issue
+from pks_geo.ingest.report import ImportFailed, Issue
 from pks_geo.ingest.sheet import Table, header_name
 
 
@@ -44,14 +44,14 @@ def read_incident_geojson(path: Path) -> Table:
     try:
         data = orjson.loads(path.read_bytes())
     except OSError as exc:
-        raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
     except orjson.JSONDecodeError as exc:
-        raise ImportError_(f"{path}: not valid JSON ({exc})") from exc
+        raise ImportFailed(f"{path}: not valid JSON ({exc})") from exc
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data]}
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
             or not isinstance(data.get("features"), list):
-        raise ImportError_(f"{path}: not a GeoJSON FeatureCollection")
+        raise ImportFailed(f"{path}: not a GeoJSON FeatureCollection")
     table = Table(path, columns=[])
     for number, feature in enumerate(data["features"], start=1):
         fields = _feature_fields(number, feature)

@@ -1,6 +1,6 @@
 """Incident import use-case: read -> validate -> de-duplicate -> locate -> store, one transaction.
 
-A file that cannot be read at all raises :class:`ImportError_` and changes nothing (an
+A file that cannot be read at all raises :class:`ImportFailed` and changes nothing (an
 undecodable file or a bad header before the database is touched; a CSV syntax error
 further down when its row is reached, rolling the transaction back). Otherwise every
 good row is stored in one transaction and every bad row is listed with its line, field
@@ -40,7 +40,7 @@ from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_geojson import read_incident_geojson
 from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, validate_incident
 from pks_geo.ingest.incident_store import BatchStore, relabel
-from pks_geo.ingest.report import ImportError_, ImportReport, Issue
+from pks_geo.ingest.report import ImportFailed, ImportReport, Issue
 from pks_geo.ingest.sheet import Table, header_name, read_incident_sheet, read_table
 from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import load_taxonomy
@@ -58,9 +58,9 @@ def check_source(source: str | None, default: str) -> str:
     """The source name to store, refusing empty, too long and reserved names."""
     name = (source or default).strip()
     if not name or len(name) > 100:
-        raise ImportError_("--source must be 1-100 characters")
+        raise ImportFailed("--source must be 1-100 characters")
     if name in RESERVED_SOURCES or name.startswith(RESERVED_PREFIX):
-        raise ImportError_(f"source {name!r} is reserved for demo or synthetic data; "
+        raise ImportFailed(f"source {name!r} is reserved for demo or synthetic data; "
                            "choose another --source")
     return name
 BATCH_ROWS = 20_000
@@ -70,7 +70,7 @@ to ``BATCH_ROWS`` (2,000, 4,000, 8,000, 16,000, 20,000, ...), so the worker is k
 the start, also for small files, while big ones amortise the per-batch statements."""
 
 
-class RefusedImport(ImportError_):
+class RefusedImport(ImportFailed):
     """``all_or_nothing`` and at least one bad row: nothing stored; ``report`` lists why."""
 
     def __init__(self, report: ImportReport) -> None:
@@ -104,13 +104,13 @@ def detect_format(path: Path) -> str:
             with path.open("rb") as handle:
                 head = handle.read(4096).decode("utf-8-sig", errors="replace")
         except OSError as exc:
-            raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
         first = next((line for line in head.splitlines() if line.strip()), "")
         names = [header_name(n) for n in first.replace(";", ",").replace("\t", ",").split(",")]
         return "acled" if looks_like_acled(names) else "sheet"
     if suffix in (".xlsx", ".xlsm"):
         return "acled" if looks_like_acled(read_table(path).columns) else "sheet"
-    raise ImportError_(f"{path}: cannot tell the format from the name; pass --format")
+    raise ImportFailed(f"{path}: cannot tell the format from the name; pass --format")
 
 
 READERS: dict[str, Callable[[Path], Table]] = {
@@ -221,7 +221,7 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
                      progress: bool = True, created_by: str | None = None) -> ImportReport:
     """Import one incident file; see the module docstring for the rules."""
     if fmt not in FORMATS:
-        raise ImportError_(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+        raise ImportFailed(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     fmt = detect_format(path) if fmt == "auto" else fmt
     source = check_source(source, DEFAULT_SOURCE[fmt])
     created_by = created_by or f"import:{getpass.getuser()}"

@@ -24,7 +24,7 @@ from pks_geo.ingest.copy_rows import copy_text
 from pks_geo.ingest.desa_names import DesaIndex
 from pks_geo.ingest.incident_rows import IncidentRecord
 from pks_geo.ingest.locate import create_locate_table, hint_for, locate_incidents, located_issues
-from pks_geo.ingest.report import ImportError_, ImportReport, Issue
+from pks_geo.ingest.report import ImportFailed, ImportReport, Issue
 
 RECORD_DDL = """
     external_id text, event_date date, date_precision smallint, kategori text,
@@ -106,7 +106,7 @@ def desa_index(conn: Connection) -> DesaIndex:
     """The loaded desa, refusing the import when there are none to locate in."""
     index = DesaIndex.from_db(conn)
     if not index.names:
-        raise ImportError_("no desa boundaries are loaded: run 'pks-geo demo' or "
+        raise ImportFailed("no desa boundaries are loaded: run 'pks-geo demo' or "
                            "'pks-geo boundaries load' first")
     return index
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
-class ImportError_(Exception):  # noqa: N801 - avoid shadowing the builtin ImportError
+class ImportFailed(Exception):
     """A file cannot be imported at all; nothing was changed. The message names file and field."""
 
 

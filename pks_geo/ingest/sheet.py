@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pks_geo.ingest.report import ImportError_, Issue
+from pks_geo.ingest.report import ImportFailed, Issue
 
 DELIMITERS = (",", ";", "\t")
 _HEADER_CLEAN = re.compile(r"[\s\-]+")
@@ -51,7 +51,7 @@ def require_columns(path: Path, columns: list[str], *alternatives: tuple[str, ..
     missing = [" or ".join(group) for group in alternatives
                if not any(name in columns for name in group)]
     if missing:
-        raise ImportError_(f"{path}: missing column(s) {'; '.join(missing)} "
+        raise ImportFailed(f"{path}: missing column(s) {'; '.join(missing)} "
                            f"(found: {', '.join(c for c in columns if c) or 'none'})")
 
 
@@ -77,19 +77,19 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, list[Issue]]:
         try:
             return raw.decode("utf-16"), "utf-16", []
         except UnicodeDecodeError as exc:
-            raise ImportError_(f"{path}: broken UTF-16 text near byte {exc.start}; "
+            raise ImportFailed(f"{path}: broken UTF-16 text near byte {exc.start}; "
                                "save it again as CSV UTF-8") from exc
     if b"\x00" in raw[:8192]:
         if raw[:8192].count(b"\x00") * 3 > len(raw[:8192]):  # every other byte NUL: UTF-16 without a BOM
-            raise ImportError_(f"{path}: looks like UTF-16 text without a byte-order mark; "
+            raise ImportFailed(f"{path}: looks like UTF-16 text without a byte-order mark; "
                                "save it as CSV UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')")
-        raise ImportError_(f"{path}: not a text file (binary content); save it as CSV or XLSX")
+        raise ImportFailed(f"{path}: not a text file (binary content); save it as CSV or XLSX")
     try:
         return raw.decode("utf-8-sig"), "utf-8", []
     except UnicodeDecodeError as exc:
         if _UTF8_MULTIBYTE.search(raw):
             line = raw[:exc.start].count(b"\n") + 1
-            raise ImportError_(f"{path}, line {line}: invalid UTF-8 (byte 0x{raw[exc.start]:02x}) in a file "
+            raise ImportFailed(f"{path}, line {line}: invalid UTF-8 (byte 0x{raw[exc.start]:02x}) in a file "
                                "that is otherwise UTF-8; fix that character or save the file again as "
                                "CSV UTF-8") from exc
     note = Issue(None, None, "the file is not UTF-8; it was read as Windows-1252 (older Excel): check "
@@ -99,14 +99,14 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, list[Issue]]:
 
 def _check_header(path: Path, columns: list[str]) -> None:
     if len(columns) > MAX_COLUMNS:
-        raise ImportError_(f"{path}: {len(columns):,} columns; a sheet may have at most {MAX_COLUMNS} "
+        raise ImportFailed(f"{path}: {len(columns):,} columns; a sheet may have at most {MAX_COLUMNS} "
                            "(is the separator right, or is this the wrong file?)")
     named = [c for c in columns if c]
     if not named:
-        raise ImportError_(f"{path}: no header row")
+        raise ImportFailed(f"{path}: no header row")
     dupes = sorted({c for c in named if named.count(c) > 1})
     if dupes:
-        raise ImportError_(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+        raise ImportFailed(f"{path}: column(s) {', '.join(dupes)} appear more than once")
 
 
 @dataclass
@@ -157,19 +157,19 @@ def _csv_rows(path: Path, reader: Iterator[list[str]], width: int, issues: list[
                 continue
             yield start, values  # type: ignore[misc]
     except csv.Error as exc:
-        raise ImportError_(f"{path}, line {line + 1}: unreadable CSV ({exc})") from exc
+        raise ImportFailed(f"{path}, line {line + 1}: unreadable CSV ({exc})") from exc
 
 
 def read_csv(path: Path) -> Grid:
     """The header now; the rows lazily, parsed while the caller consumes ``lines``.
 
     The whole file is decoded first (so an undecodable file is refused before anything
-    is done with it); a CSV syntax error further down raises :class:`ImportError_` when
+    is done with it); a CSV syntax error further down raises :class:`ImportFailed` when
     that row is reached."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ImportError_(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
     text, encoding, notes = _decode(path, raw)
     first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     delimiter = max(DELIMITERS, key=first.count)
@@ -180,14 +180,14 @@ def read_csv(path: Path) -> Grid:
             if not joined.strip():
                 continue
             if "\x00" in joined:
-                raise ImportError_(f"{path}: the header contains NUL characters")
+                raise ImportFailed(f"{path}: the header contains NUL characters")
             columns = [header_name(v) for v in values]
             _check_header(path, columns)
             break
         else:
-            raise ImportError_(f"{path}: the file is empty")
+            raise ImportFailed(f"{path}: the file is empty")
     except csv.Error as exc:
-        raise ImportError_(f"{path}, line {reader.line_num}: unreadable CSV ({exc})") from exc
+        raise ImportFailed(f"{path}, line {reader.line_num}: unreadable CSV ({exc})") from exc
     grid = Grid(path, columns, encoding=encoding, delimiter=delimiter,
                 size_hint=max(raw.count(b"\n") - reader.line_num, 0), warnings=notes)
     grid.lines = _csv_rows(path, reader, len(columns), grid.issues, lambda: reader.line_num)
@@ -201,7 +201,7 @@ def read_xlsx(path: Path) -> Grid:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportError_(f"cannot read {path} as an XLSX workbook: {exc}") from exc
+        raise ImportFailed(f"cannot read {path} as an XLSX workbook: {exc}") from exc
     try:
         grid: Grid | None = None
         for sheet in book.worksheets:
@@ -222,7 +222,7 @@ def read_xlsx(path: Path) -> Grid:
     finally:
         book.close()
     if grid is None:
-        raise ImportError_(f"{path}: the workbook has no data")
+        raise ImportFailed(f"{path}: the workbook has no data")
     return grid
 
 
@@ -232,7 +232,7 @@ def read_grid(path: Path) -> Grid:
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
     if suffix == ".xls":
-        raise ImportError_(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+        raise ImportFailed(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     return read_csv(path)
 
 

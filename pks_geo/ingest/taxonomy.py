@@ -14,14 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from pks_geo.config import DATA_DIR
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 from pks_geo.models import KATEGORI
 
 TAXONOMY_PATH = DATA_DIR / "taxonomy.toml"
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
-class TaxonomyError(ImportError_):
+class TaxonomyError(ImportFailed):
     """The taxonomy file is malformed; the message names the entry. Nothing is imported."""
 
 

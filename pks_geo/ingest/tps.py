@@ -25,7 +25,7 @@ from pks_geo.ingest.incident_load import (
     sort_issues,
 )
 from pks_geo.ingest.locate import create_locate_table, locate_tps, located_issues
-from pks_geo.ingest.report import ImportError_, ImportReport, Issue
+from pks_geo.ingest.report import ImportFailed, ImportReport, Issue
 from pks_geo.ingest.sheet import read_table
 from pks_geo.ingest.table_statistics import analyze_tables
 from pks_geo.ingest.taxonomy import label_key
@@ -209,7 +209,7 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
     with engine.connect() as conn:
         known = conn.execute(text("SELECT code FROM election ORDER BY code")).scalars().all()
     if election not in known:
-        raise ImportError_(f"unknown election {election!r} (loaded: {', '.join(known) or 'none'}; "
+        raise ImportFailed(f"unknown election {election!r} (loaded: {', '.join(known) or 'none'}; "
                            "run 'pks-geo elections load')")
     with gc_paused():
         table = read_table(path)

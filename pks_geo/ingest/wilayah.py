@@ -22,7 +22,7 @@ import geopandas as gpd
 from shapely.geometry import shape
 
 from pks_geo.ingest.codes import jenis_of, level_of, normalize_kode, parent_of
-from pks_geo.ingest.report import ImportError_
+from pks_geo.ingest.report import ImportFailed
 
 DEFAULT_SOURCE = "https://raw.githubusercontent.com/cahyadsn/wilayah_boundaries/main/"
 TUPLE = re.compile(
@@ -64,10 +64,10 @@ def parse_dump(text_: str, label: str) -> Iterator[tuple[str, str, dict[str, obj
         try:
             geom = path_to_geometry(match["path"])
         except (ValueError, json.JSONDecodeError) as exc:
-            raise ImportError_(f"{label}: code {match['kode']}: bad path ({exc})") from exc
+            raise ImportFailed(f"{label}: code {match['kode']}: bad path ({exc})") from exc
         yield match["kode"], match["nama"].replace("''", "'"), geom
     if count != expected:
-        raise ImportError_(f"{label}: parsed {count} tuples but the file has {expected}; "
+        raise ImportFailed(f"{label}: parsed {count} tuples but the file has {expected}; "
                            "the file may be truncated or in an unexpected layout")
 
 
@@ -82,7 +82,7 @@ class WilayahSource:
             # accept the folder holding db/ or db/ itself
             self.root = base / "db" if (base / "db").is_dir() else base
             if not (self.root / "kec").is_dir():
-                raise ImportError_(f"{location}: not a wilayah_boundaries mirror "
+                raise ImportFailed(f"{location}: not a wilayah_boundaries mirror "
                                    "(expected db/kab, db/kec and db/kel folders)")
 
     def read(self, relative: str) -> str | None:
@@ -95,9 +95,9 @@ class WilayahSource:
             except urllib.error.HTTPError as exc:
                 if exc.code == 404:
                     return None
-                raise ImportError_(f"{url}: HTTP {exc.code}") from exc
+                raise ImportFailed(f"{url}: HTTP {exc.code}") from exc
             except urllib.error.URLError as exc:
-                raise ImportError_(f"{url}: cannot be reached ({exc.reason}); use --source "
+                raise ImportFailed(f"{url}: cannot be reached ({exc.reason}); use --source "
                                    "with a local mirror of the dataset") from exc
         path = self.root / relative
         return path.read_text(encoding="utf-8") if path.exists() else None
@@ -107,7 +107,7 @@ def fetch_region(kode: str, source: WilayahSource) -> gpd.GeoDataFrame:
     """Boundaries of a province (``74``) or kabupaten (``74.05``) and everything below it."""
     norm = normalize_kode(kode)
     if norm is None or level_of(norm) not in ("provinsi", "kabupaten"):
-        raise ImportError_(f"KODE {kode!r} must be a province (74) or kabupaten/kota (74.05) code")
+        raise ImportFailed(f"KODE {kode!r} must be a province (74) or kabupaten/kota (74.05) code")
     prov = norm[:2]
     records: list[dict[str, object]] = []
 
@@ -116,7 +116,7 @@ def fetch_region(kode: str, source: WilayahSource) -> gpd.GeoDataFrame:
         if text_ is None:
             if not required:
                 return
-            raise ImportError_(f"{source.location}: db/{relative} not found")
+            raise ImportFailed(f"{source.location}: db/{relative} not found")
         for area_kode, nama, geom in parse_dump(text_, relative):
             if level_of(area_kode) != want_level or geom is None:
                 continue
@@ -132,5 +132,5 @@ def fetch_region(kode: str, source: WilayahSource) -> gpd.GeoDataFrame:
     for kab in sorted(kabupaten):
         take(f"kel/{prov}/wilayah_boundaries_kel_{kab}.sql", "desa", required=False)
     if not records:
-        raise ImportError_(f"no boundaries for {norm} in {source.location}")
+        raise ImportFailed(f"no boundaries for {norm} in {source.location}")
     return gpd.GeoDataFrame(records, geometry="geometry", crs=4326)

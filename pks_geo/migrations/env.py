@@ -2,11 +2,9 @@
 
 from alembic import context
 
-from pks_geo.models import Base
-
-target_metadata = Base.metadata
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=target_metadata,
+# no target metadata: revisions are written by hand (there are no ORM classes to compare with)
+context.configure(connection=connection, target_metadata=None,
                   include_object=lambda obj, name, type_, reflected, compare_to:
                   not (type_ == "table" and name == "spatial_ref_sys"))
 with context.begin_transaction():

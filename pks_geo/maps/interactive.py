@@ -47,6 +47,7 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
               "areaCounts": area_counts or {}, "tileThreshold": tile_threshold}
     figure.html.add_child(Element(
         f"<script>window.PKS_GEO = {json.dumps(config, ensure_ascii=False)};</script>"
+        '<script src="/static/js/common.js" defer></script>'  # window.PKS: esc, num, getJSON, ...
         '<script src="/static/js/tiles.js" defer></script>'
         '<script src="/static/js/analysis_layers.js" defer></script>'
         '<script src="/static/js/map.js" defer></script>'

@@ -3,6 +3,7 @@
 // (the statistics cost server time) and refetches when the filters change.
 (function () {
   "use strict";
+  const { esc } = window.PKS;  // web/static/js/common.js
   const GI_COLORS = { "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
     "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac" };
   const EMERGING_COLORS = { new_hot: "#67000d", consecutive_hot: "#a50f15",
@@ -19,17 +20,8 @@
     return params.toString();
   }
 
-  function esc(value) {
-    return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
-      '"': "&quot;", "'": "&#39;" })[c]);
-  }
-
   function num(value, digits) {
-    if (value === null || value === undefined) return "–";
-    const lang = document.documentElement.lang === "en" ? "en-US" : "id-ID";
-    const v = Number(value);
-    if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(1).replace(".", lang === "id-ID" ? "," : ".");
-    return v.toLocaleString(lang, { maximumFractionDigits: digits ?? 2 });
+    return window.PKS.num(value, { digits, tiny: true });
   }
 
   // Counts per Gi* bin from the answer's significance member (bin -> number of areas).
@@ -65,7 +57,7 @@
   }
 
   function fill(t, template, values) {
-    return template.replace(/\{(\w+)\}/g, (_, key) => (values[key] ?? ""));
+    return template.replace(/\{(\w+)\}/g, (_, key) => esc(values[key] ?? ""));
   }
 
   function tag(layer, name) {
@@ -88,7 +80,7 @@
         lang: document.documentElement.lang || "id" })}`,
       style: (f) => ({ color: "#444", weight: 0.5, fillOpacity: 0.75,
         fillColor: GI_COLORS[String(f.properties.gi_bin ?? 0)] }),
-      tooltip: (f, t) => `<b>${esc(f.properties.nama)}</b><br>${t["hot_" + (f.properties.gi_bin ?? 0)]}` +
+      tooltip: (f, t) => `<b>${esc(f.properties.nama)}</b><br>${esc(t["hot_" + (f.properties.gi_bin ?? 0)])}` +
         (f.properties.gi_z !== null && f.properties.gi_z !== undefined
           ? `<br>z = ${Number(f.properties.gi_z).toFixed(2)}` : ""),
       popup: hotspotPopup,
@@ -126,7 +118,7 @@
       style: (f) => ({ color: "#444", weight: 0.4, fillOpacity: 0.75,
         fillColor: EMERGING_COLORS[f.properties.category] || "#f7f7f7" }),
       tooltip: (f, t) => `<b>${esc(f.properties.nama)}</b><br>` +
-        (t["emerging_" + f.properties.category] || t.emerging_other),
+        esc(t["emerging_" + f.properties.category] || t.emerging_other),
       legend: (data, t) => Object.keys(EMERGING_COLORS).map((c) => ({
         color: EMERGING_COLORS[c], label: t["emerging_" + c] })),
     },
@@ -146,21 +138,53 @@
         div.setAttribute("data-testid", "hotspot-legend");
         div.innerHTML = `<strong>${esc(title)}</strong>` +
           (summary ? `<div class="pks-legend-summary" data-testid="hotspot-summary">${esc(summary)}</div>` : "") +
-          rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${r.bin}"` : ""}>` +
-            `<i style="background:${r.color}"></i><span>${esc(r.label)}</span>` +
-            (r.count !== undefined ? `<span class="pks-count">${r.count}</span>` : "") + "</div>").join("");
+          rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${esc(r.bin)}"` : ""}>` +
+            `<i style="background:${esc(r.color)}"></i><span>${esc(r.label)}</span>` +
+            (r.count !== undefined ? `<span class="pks-count">${esc(r.count)}</span>` : "") + "</div>").join("");
         return div;
       };
       legend.addTo(map);
     }
 
+    // A layer whose answer failed says so on the map (and its stale drawing is removed).
+    const errors = {};
+    function showError(name, message) {
+      if (errors[name]) { map.removeControl(errors[name]); delete errors[name]; }
+      if (!message) return;
+      const control = L.control({ position: "bottomleft" });
+      control.onAdd = () => {
+        const div = L.DomUtil.create("div", "pks-layer-error");
+        div.setAttribute("role", "alert");
+        div.setAttribute("data-testid", "layer-error");
+        div.dataset.layer = name;
+        div.textContent = `${DEFINITIONS[name].label(t)}: ${t.load_failed} (${message})`;
+        return div;
+      };
+      errors[name] = control.addTo(map);
+    }
+
+    // Each layer draws only the answer to its newest request: a slow answer to older filters
+    // that arrives after a newer one is dropped.
+    const sequences = {};
     async function load(name) {
       const def = DEFINITIONS[name];
       const group = groups[name];
-      const response = await fetch(def.url(getState()), { credentials: "same-origin" });
-      const data = await response.json();
+      const current = sequences[name].next();
+      document.body.dataset[`layer${name}`] = "loading";
+      let data;
+      try {
+        data = await window.PKS.getJSON(def.url(getState()));
+      } catch (err) {
+        if (!current()) return;
+        group.clearLayers();
+        if (def.legend) drawLegend(null);
+        showError(name, err.message);
+        document.body.dataset[`layer${name}`] = "error";
+        return;
+      }
+      if (!current()) return;
       group.clearLayers();
-      if (!response.ok) { console.warn(name, data.error); return; }
+      showError(name, null);
       const layer = L.geoJSON(data, { style: def.style,
         onEachFeature: (f, l) => {
           l.bindTooltip(def.tooltip(f, t), { sticky: true, className: "pks-tip" });
@@ -174,6 +198,7 @@
 
     for (const name of Object.keys(DEFINITIONS)) {
       groups[name] = L.featureGroup();
+      sequences[name] = window.PKS.sequence();
       layersControl.addOverlay(groups[name], DEFINITIONS[name].label(t));
     }
     map.on("overlayadd", (ev) => {
@@ -181,7 +206,10 @@
     });
     map.on("overlayremove", (ev) => {
       for (const [name, group] of Object.entries(groups)) {
-        if (ev.layer === group && DEFINITIONS[name].legend) drawLegend(null);
+        if (ev.layer !== group) continue;
+        sequences[name].next();  // an answer still on its way is not drawn any more
+        showError(name, null);
+        if (DEFINITIONS[name].legend) drawLegend(null);
       }
     });
     return {

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   const cfg = window.PKS_GEO;
+  const { esc } = window.PKS;  // web/static/js/common.js: every server string goes through esc
   const map = window[cfg.map];
   L.control.scale({ imperial: false }).addTo(map); // kilometres only
   // folium sets no maxZoom without a tile layer; marker clustering needs one.
@@ -21,7 +22,7 @@
   let tpsLayer = null;
   let legendControl = null;
   let playTimer = null;
-  let drawSeq = 0;
+  const drawSeq = window.PKS.sequence();  // only the newest choropleth answer is drawn
   let incidentNote = "";  // "1.000 of 3.078 incidents shown ..." when the layer is a sample
   const INCIDENT_LIMIT = 1000;
   let fixedBreaks = null;  // one set of class breaks for every frame of the stage animation
@@ -111,17 +112,7 @@
     return t.bad_filter_field.replace("{field}", name);
   }
 
-  async function getJSON(url) {
-    const response = await fetch(url, { credentials: "same-origin",
-      headers: { Accept: "application/json" } });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const err = new Error(body.error || `HTTP ${response.status}`);
-      err.parameter = body.parameter;
-      throw err;
-    }
-    return body;
-  }
+  const getJSON = window.PKS.getJSON;
 
   // ---- boundaries ---------------------------------------------------------------------
   function boundaryLayer(data, style) {
@@ -141,16 +132,14 @@
 
   // ---- choropleth ---------------------------------------------------------------------
   function fmt(value) {
-    if (value === null || value === undefined) return t.legend_no_data;
-    return Number(value).toLocaleString(cfg.lang === "id" ? "id-ID" : "en-US",
-      { maximumFractionDigits: 2 });
+    return window.PKS.num(value, { lang: cfg.lang, empty: t.legend_no_data });
   }
 
   // Below analyst an area of 1 .. min_cell-1 incidents comes as suppressed (value null): it has
   // its own colour and legend row ("< 3 (disamarkan)"), never 0 and never "no data".
   function shown(props, legend, value) {
-    return props.suppressed || (value === null && legend && legend.suppressed)
-      ? (legend && legend.suppressed ? legend.suppressed.label : "–") : value;
+    return esc(props.suppressed || (value === null && legend && legend.suppressed)
+      ? (legend && legend.suppressed ? legend.suppressed.label : "–") : value);
   }
 
   function colorFor(props, legend) {
@@ -172,9 +161,9 @@
         label, color: legend.colors[i], count: legend.counts ? legend.counts[i] : null }));
       if (legend.no_data && legend.no_data.count) rows.push(legend.no_data);
       if (legend.suppressed && legend.suppressed.count) rows.push(legend.suppressed);
-      div.innerHTML = `<strong>${t["metric_" + state.metric] || state.metric}</strong>` +
-        rows.map((r) => `<div class="pks-legend-row"><i style="background:${r.color}"></i>` +
-          `<span>${r.label}</span><span class="pks-count">${r.count ?? ""}</span></div>`).join("");
+      div.innerHTML = `<strong>${esc(t["metric_" + state.metric] || state.metric)}</strong>` +
+        rows.map((r) => `<div class="pks-legend-row"><i style="background:${esc(r.color)}"></i>` +
+          `<span>${esc(r.label)}</span><span class="pks-count">${esc(r.count)}</span></div>`).join("");
       return div;
     };
     legendControl.addTo(map);
@@ -182,14 +171,14 @@
 
   // Above the polygon threshold (PKS_GEO_TILE_THRESHOLD) the choropleth comes as vector
   // tiles carrying value/class/colour; the TileJSON brings the same legend as the GeoJSON API.
-  async function drawTiledChoropleth(state, seq) {
+  async function drawTiledChoropleth(state, current) {
     const params = Object.fromEntries(new URLSearchParams(query(state)));
     const tj = await window.PKSTiles.tileJson(`areas-${state.level}`, params);
-    if (seq !== drawSeq) return null;
+    if (!current()) return null;
     if (choroplethLayer) { layers.removeLayer(choroplethLayer); map.removeLayer(choroplethLayer); }
     choroplethLayer = window.PKSTiles.areaLayer(map, state.level, params, null, {
-      tooltip: (p) => `<b>${p.nama}</b><br>${t.tip_value}: ${fmt(p.value)}` +
-        `<br>${t.tip_rank}: ${p.rank ?? "–"}<br>${t.tip_incidents}: ${shown(p, tj.legend, p.n_incidents ?? null) ?? 0}` });
+      tooltip: (p) => `<b>${esc(p.nama)}</b><br>${t.tip_value}: ${esc(fmt(p.value))}` +
+        `<br>${t.tip_rank}: ${esc(p.rank ?? "–")}<br>${t.tip_incidents}: ${shown(p, tj.legend, p.n_incidents ?? null) ?? 0}` });
     choroplethLayer.addTo(map);
     layers.addOverlay(choroplethLayer, t.layer_choropleth);
     drawLegend(tj.legend, state);
@@ -200,11 +189,11 @@
   }
 
   async function drawChoropleth(state) {
-    const seq = ++drawSeq;
-    if (useTiles(state.level)) return drawTiledChoropleth(state, seq);
+    const current = drawSeq.next();
+    if (useTiles(state.level)) return drawTiledChoropleth(state, current);
     document.body.dataset.choropleth = "geojson";
     const data = await getJSON(`/api/v1/choropleth?${query(state, fixedBreaks || undefined)}`);
-    if (seq !== drawSeq) return null; // a newer redraw started meanwhile
+    if (!current()) return null; // a newer redraw started meanwhile
     const legend = data.legend;
     const ranked = data.features.filter((f) => f.properties.rank !== null).length;
     const layer = L.geoJSON(data, {
@@ -212,8 +201,8 @@
         fillColor: colorFor(f.properties, legend), fillOpacity: 0.8 }),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        l.bindTooltip(`<b>${p.nama}</b><br>${t.tip_value}: ${p.suppressed ? shown(p, legend, null) : fmt(p.value)}` +
-          `<br>${t.tip_rank}: ${p.rank === null ? "–" : `${p.rank} / ${ranked}`}` +
+        l.bindTooltip(`<b>${esc(p.nama)}</b><br>${t.tip_value}: ${p.suppressed ? shown(p, legend, null) : esc(fmt(p.value))}` +
+          `<br>${t.tip_rank}: ${p.rank === null ? "–" : `${esc(p.rank)} / ${ranked}`}` +
           `<br>${t.tip_incidents}: ${shown(p, legend, p.n_incidents)}`, { sticky: true, className: "pks-tip" });
         // cockpit.js opens the area's side panel
         l.on("click", () => document.dispatchEvent(new CustomEvent("pks-area",
@@ -260,8 +249,8 @@
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#a50f15", className: "pks-incident",
         weight: 1, fillColor: "#de2d26", fillOpacity: 0.9 }),
       onEachFeature: (f, l) => l.bindPopup(
-        `<b>${f.properties.kategori}</b> ${f.properties.event_date || ""}<br>` +
-        `${f.properties.desa_nama || f.properties.desa_kode || ""}`),
+        `<b>${esc(f.properties.kategori)}</b> ${esc(window.PKS.date(f.properties.event_date, cfg.lang))}<br>` +
+        `${esc(f.properties.desa_nama || f.properties.desa_kode || "")}`),
     }).eachLayer((l) => cluster.addLayer(l));
     replaceOverlay("incident", cluster, t.layer_incidents, true);
   }
@@ -283,7 +272,7 @@
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 3, color: "#08519c",
         weight: 1, fillColor: "#6baed6", fillOpacity: 0.9, className: "pks-tps" }),
       onEachFeature: (f, l) => l.bindTooltip(
-        `TPS ${f.properties.no_tps ?? ""} · DPT ${f.properties.dpt ?? "–"}`),
+        `TPS ${esc(f.properties.no_tps)} · DPT ${esc(f.properties.dpt ?? "–")}`),
     }).eachLayer((l) => tpsGroup.addLayer(l));
     document.body.dataset.tps = String(tpsGroup.getLayers().length);
   }
@@ -330,8 +319,10 @@
       const data = await drawChoropleth(state);
       if (data === null) return;
       if (analysisLayers) analysisLayers.refresh();
-      await Promise.all([drawIncidents(state).catch((e) => console.warn("incidents:", e)),
-        drawTps(state)]);
+      await Promise.all([drawIncidents(state).catch((e) => {
+        errorEl.hidden = false;
+        errorEl.textContent = `${t.layer_incidents}: ${e.message}`;
+      }), drawTps(state)]);
       const n = Array.isArray(data.features)
         ? data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0)
         : (data.nIncidents ?? "–");

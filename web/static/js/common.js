@@ -1,0 +1,76 @@
+// What every page's script needs the same way (window.PKS): escaping of server strings before
+// they go into HTML, numbers and dates in the page's language, JSON fetches whose failures
+// carry the server's reason, and a sequence guard that lets only the newest answer through.
+(function () {
+  "use strict";
+  const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  // Any value as HTML text: names, descriptions, labels, colours from the server.
+  function esc(value) {
+    return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  }
+
+  function locale(lang) {
+    return (lang || document.documentElement.lang) === "en" ? "en-US" : "id-ID";
+  }
+
+  // A number in the page's language ("1.234,5" / "1,234.5"); null/undefined -> `empty` ("–").
+  // Very small non-zero values (p-values) in scientific notation.
+  function num(value, opts) {
+    const o = opts || {};
+    if (value === null || value === undefined || value === "") return o.empty ?? "–";
+    const v = Number(value);
+    if (!Number.isFinite(v)) return esc(value);
+    const loc = locale(o.lang);
+    if (o.tiny && v !== 0 && Math.abs(v) < 0.001) {
+      return v.toExponential(1).replace(".", loc === "id-ID" ? "," : ".");
+    }
+    return v.toLocaleString(loc, { maximumFractionDigits: o.digits ?? 2 });
+  }
+
+  // An ISO date (2019-04-10) as "10 Apr 2019" / "10 Apr 2019" in the page's language;
+  // anything else comes back as it was (escaped by the caller).
+  function date(value, lang) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value ?? ""));
+    if (!m) return value ?? "";
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return d.toLocaleDateString(locale(lang), { day: "numeric", month: "short", year: "numeric",
+      timeZone: "UTC" });
+  }
+
+  // GET (or any method) a JSON answer; a refused request throws an Error whose message is the
+  // server's `error` (else "HTTP 500"), with .status and .parameter (the refused field).
+  async function getJSON(url, init) {
+    const response = await fetch(url, Object.assign({ credentials: "same-origin",
+      headers: { Accept: "application/json" } }, init || {}));
+    const body = await response.json().catch(() => null);
+    if (!response.ok || body === null) {
+      const err = new Error((body && (body.error || body.message)) || `HTTP ${response.status}`);
+      err.status = response.status;
+      err.parameter = body && body.parameter;
+      throw err;
+    }
+    return body;
+  }
+
+  // One counter per kind of request: next() returns a function telling whether that request is
+  // still the newest one started, so an older answer that arrives late is dropped.
+  function sequence() {
+    let latest = 0;
+    return {
+      next() {
+        const mine = ++latest;
+        return () => mine === latest;
+      },
+    };
+  }
+
+  // Show a message in an element (as text) or hide it when the message is empty.
+  function showError(el, message) {
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+  }
+
+  window.PKS = { esc, num, date, getJSON, sequence, showError, locale };
+})();

@@ -61,8 +61,9 @@ class Settings:
     tile_threshold: int = 2000
     """Above this many polygons the map draws areas as vector tiles (``/tiles``) instead of GeoJSON."""
     tile_cache_mb: int = 64
-    response_cache_mb: int = 64
     """In-process cache of rendered vector tiles, in MiB; 0 turns it off."""
+    response_cache_mb: int = 64
+    """In-process cache of finished choropleth and hot-spot documents, in MiB; 0 turns it off."""
     anonymous_role: str | None = "viewer"
     """Role of visitors who are not logged in: ``viewer`` (default) or ``None`` (login required)."""
     marking: str = "TERBATAS"

@@ -8,7 +8,6 @@ from sqlalchemy import Engine, text
 
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.web import create_app
-from pks_geo.web.api_choropleth import CACHE_EXTENSION
 
 
 def _insert_incident(engine: Engine, external_id: str) -> None:
@@ -28,7 +27,7 @@ def test_repeat_requests_hit_the_cache_and_data_changes_miss_it(empty_engine: En
     app = create_app({"DATABASE_URL": empty_engine.url.render_as_string(hide_password=False),
                       "TESTING": True, "MIN_CELL": 1})  # exact counts of 1 and 2 (no disclosure rule)
     client = app.test_client()
-    cache = app.extensions[CACHE_EXTENSION]
+    cache = app.extensions["pks_geo.cache.responses"]
     url = "/api/v1/choropleth?level=kecamatan&metric=count"
     first = client.get(url)
     assert first.status_code == 200 and cache.misses == 1 and cache.hits == 0
@@ -47,5 +46,5 @@ def test_repeat_requests_hit_the_cache_and_data_changes_miss_it(empty_engine: En
 def test_cache_can_be_switched_off(empty_engine: Engine) -> None:
     app = create_app({"DATABASE_URL": empty_engine.url.render_as_string(hide_password=False),
                       "TESTING": True, "RESPONSE_CACHE_MB": 0})
-    assert app.extensions[CACHE_EXTENSION].enabled is False
+    assert app.extensions["pks_geo.cache.responses"].enabled is False
     assert app.test_client().get("/api/v1/choropleth?level=kecamatan").status_code == 200

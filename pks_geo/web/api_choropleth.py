@@ -7,13 +7,12 @@ from (one indexed read, :mod:`pks_geo.analysis.versions`), so a repeat request w
 ``If-None-Match`` is answered ``304`` before anything is aggregated. The same key finds
 the finished document in an in-process cache (``PKS_GEO_RESPONSE_CACHE_MB``): planners
 reopen the same views all day, and a cached body can never be stale because the key
-moves with the data.
+moves with the data. The rule lives in :mod:`pks_geo.web.conditional`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, request
 
 from pks_geo.analysis.choropleth import (
     VERSIONED_TABLES,
@@ -22,51 +21,17 @@ from pks_geo.analysis.choropleth import (
 )
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.version_watch import current_versions
-from pks_geo.analysis.versions import DataVersions
+from pks_geo.web import conditional
 from pks_geo.web.auth import require_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.i18n import current_language
-from pks_geo.web.response_cache import ResponseCache
 
 bp = Blueprint("api_choropleth", __name__, url_prefix="/api/v1")
 
 GEOJSON_MIMETYPE = "application/geo+json"
-CACHE_EXTENSION = "pks_geo.choropleth_cache"
 RESPONSE_FORMAT = "choropleth-2"
 """Part of the ETag: bump when the response layout changes so caches do not serve old shapes."""
-
-
-@bp.record_once
-def _install_cache(state: BlueprintSetupState) -> None:
-    app = state.app
-    megabytes = app.config.get("RESPONSE_CACHE_MB", app.extensions["pks_geo.settings"].response_cache_mb)
-    app.extensions[CACHE_EXTENSION] = ResponseCache(int(megabytes) * 1024 * 1024)
-
-
-def _etag(versions: DataVersions, lang: str, disclosure: str) -> str:
-    """Parameters, language, data versions and the disclosure level: an analyst's exact answer
-    and a viewer's suppressed one are different documents (and different cache entries)."""
-    args = sorted(request.args.items(multi=True))
-    return versions.digest(RESPONSE_FORMAT, f"lang={lang}", f"disclosure={disclosure}",
-                           *(f"{k}={v}" for k, v in args))
-
-
-def _with_cache_headers(response: Response, etag: str, versions: DataVersions) -> Response:
-    response.set_etag(etag)
-    if versions.last_modified is not None:
-        response.last_modified = versions.last_modified
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _not_modified(etag: str, versions: DataVersions) -> bool:
-    if request.if_none_match:
-        return request.if_none_match.contains(etag)
-    since = request.if_modified_since
-    if since is not None and versions.last_modified is not None:
-        return versions.last_modified.replace(microsecond=0) <= since
-    return False
 
 
 @bp.get("/choropleth")
@@ -76,16 +41,15 @@ def choropleth():  # type: ignore[no-untyped-def]
     lang = request.args.get("lang") or current_language(settings().language)
     versions = current_versions(eng, VERSIONED_TABLES)
     disclosure = request_disclosure()
-    etag = _etag(versions, lang, disclosure.key)
-    if _not_modified(etag, versions):
-        return _with_cache_headers(Response(status=304), etag, versions)
-    cache: ResponseCache = current_app.extensions[CACHE_EXTENSION]
-    body = cache.get(etag) if cache.enabled else None
-    if body is None:
-        try:
-            req = parse_choropleth_args(request.args, eng, default_lang=lang)
-        except ParameterError as exc:
-            return json_error(400, exc.parameter, exc.message)
-        body = choropleth_geojson(eng, req, versions.versions["admin_area"], disclosure)
-        cache.put(etag, body, (str(eng.url),), versions.digest(RESPONSE_FORMAT))
-    return _with_cache_headers(Response(body, mimetype=GEOJSON_MIMETYPE), etag, versions)
+    key = conditional.response_key(versions, RESPONSE_FORMAT, f"lang={lang}", *conditional.request_args())
+
+    def render() -> bytes:
+        req = parse_choropleth_args(request.args, eng, default_lang=lang)
+        return choropleth_geojson(eng, req, versions.versions["admin_area"], disclosure)
+
+    try:
+        return conditional.cached_response(key, versions, render, GEOJSON_MIMETYPE,
+                                           group=(str(eng.url), "choropleth"),
+                                           generation=versions.digest(RESPONSE_FORMAT))
+    except ParameterError as exc:
+        return json_error(400, exc.parameter, exc.message)

@@ -6,22 +6,21 @@ single incident a "cluster") need the ``analyst`` role.
 
 Parameters are validated into the analysis modules' option objects; a bad value is a 400
 naming the parameter, and an unknown parameter name is refused too (a typo would otherwise
-silently give the default). Results are cached in memory per canonical parameter set and
-data version (:mod:`pks_geo.analysis.versions`): a change to incidents, boundaries, TPS or
-elections changes the key, so a stale result is never served. The same key is the ETag;
-``If-None-Match`` gets a 304.
+silently give the default). Results are cached in memory (``PKS_GEO_RESPONSE_CACHE_MB``,
+shared with the choropleth) per canonical parameter set, data version
+(:mod:`pks_geo.analysis.versions`) and disclosure level: a change to incidents, boundaries, TPS
+or elections changes the key, so a stale result is never served. The same key is the ETag;
+``If-None-Match`` gets a 304 (:mod:`pks_geo.web.conditional`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, request
 
 from pks_geo.analysis import clusters, emerging, heat, hotspots
 from pks_geo.analysis.aggregate import check_metric
@@ -35,6 +34,7 @@ from pks_geo.analysis.filters import (
 )
 from pks_geo.analysis.version_watch import current_versions
 from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
+from pks_geo.web import conditional
 from pks_geo.web.auth import has_role, require_role
 from pks_geo.web.context import engine, json_error
 from pks_geo.web.disclosure import request_disclosure
@@ -46,7 +46,6 @@ GEOJSON_MIMETYPE = "application/geo+json"
 RESPONSE_FORMAT = "hotspots-1"
 VERSIONED_TABLES = ("admin_area", "incident", "polling_site", "election", "election_stage")
 ALWAYS_ALLOWED = ("lang", "_")
-CACHE_SIZE = 64
 VIEWER_MIN_POINTS = 3
 
 STAT_PARAMETERS = ("metric", "smooth", "method", "inference", "permutations", "fdr", "seed", "weights",
@@ -126,41 +125,20 @@ def _confidence() -> int:
 
 # --- caching and responses -------------------------------------------------------------------
 
-_cache_lock = threading.Lock()
-
-
-def _cache() -> OrderedDict[str, bytes]:
-    return current_app.extensions.setdefault("pks_geo.hotspot_cache", OrderedDict())
-
-
 def _cached_response(endpoint: str, canonical: dict[str, Any], compute: Callable[[], dict[str, Any]]):  # type: ignore[no-untyped-def]
-    """Serve from the cache (or 304) when the parameters and data versions are unchanged."""
-    versions = current_versions(engine(), VERSIONED_TABLES)
-    canonical = {**canonical, "disclosure": request_disclosure().key}  # never an analyst's answer to a viewer
-    key = versions.digest(RESPONSE_FORMAT, endpoint, orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS,
-                                                                  default=str).decode())
-    if request.if_none_match and request.if_none_match.contains(key):
-        return _finish(Response(status=304), key, versions)
-    with _cache_lock:
-        body = _cache().get(key)
-        if body is not None:
-            _cache().move_to_end(key)
-    if body is None:
-        body = orjson.dumps(compute(), option=orjson.OPT_SERIALIZE_NUMPY, default=_json_default)
-        with _cache_lock:
-            cache = _cache()
-            cache[key] = body
-            while len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-    return _finish(Response(body, mimetype=GEOJSON_MIMETYPE), key, versions)
+    """304, the cached document, or ``compute()`` (:mod:`pks_geo.web.conditional`); the key holds
+    the canonical parameters, the data versions and the requester's disclosure level."""
+    eng = engine()
+    versions = current_versions(eng, VERSIONED_TABLES)
+    key = conditional.response_key(versions, RESPONSE_FORMAT, endpoint,
+                                   orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS, default=str).decode())
 
+    def render() -> bytes:
+        return orjson.dumps(compute(), option=orjson.OPT_SERIALIZE_NUMPY, default=_json_default)
 
-def _finish(response: Response, key: str, versions) -> Response:  # type: ignore[no-untyped-def]
-    response.set_etag(key)
-    if versions.last_modified is not None:
-        response.last_modified = versions.last_modified
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return conditional.cached_response(
+        key, versions, render, GEOJSON_MIMETYPE, group=(str(eng.url), "hotspots"),
+        generation=versions.digest(RESPONSE_FORMAT))
 
 
 def _json_default(value: Any) -> Any:

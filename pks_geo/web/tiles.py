@@ -9,16 +9,16 @@ needs around them:
 - an ETag derived from the data versions of the tables the tile depends on plus the
   request, so revalidating an unchanged tile costs one indexed read and answers ``304``;
 - an in-process LRU cache of rendered tiles (``PKS_GEO_TILE_CACHE_MB``, 0 = off) whose key
-  carries the same data versions: any change to the data makes every old entry unreachable,
-  and the whole cache is dropped when the versions move on.
+  carries the same data versions and the disclosure level: any change to the data makes every
+  old entry unreachable, and the layer's entries are dropped when the versions move on.
+  ETag, 304 and cache follow :mod:`pks_geo.web.conditional`, as the choropleth and hot spots do.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, jsonify, request
 
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.tiles import (
@@ -33,27 +33,15 @@ from pks_geo.analysis.tiles import (
 )
 from pks_geo.analysis.version_watch import current_versions, watcher_for
 from pks_geo.analysis.versions import DataVersions, data_versions
+from pks_geo.web import conditional
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.credentials import AUTH_HINT, add_challenge
 from pks_geo.web.disclosure import request_disclosure
-from pks_geo.web.response_cache import ResponseCache
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 MVT_MIMETYPE = "application/vnd.mapbox-vector-tile"
-CACHE_EXTENSION = "pks_geo.tile_cache"
-
-
-@bp.record_once
-def _install_cache(state: BlueprintSetupState) -> None:
-    app = state.app
-    megabytes = app.config.get("TILE_CACHE_MB", app.extensions["pks_geo.settings"].tile_cache_mb)
-    app.extensions[CACHE_EXTENSION] = ResponseCache(int(megabytes) * 1024 * 1024)
-
-
-def tile_cache() -> ResponseCache:
-    return current_app.extensions[CACHE_EXTENSION]
 
 
 def _denied(spec: TileLayer) -> Response | None:
@@ -77,14 +65,8 @@ def _lookup(name: str) -> TileLayer | Response:
         return json_error(404, exc.parameter, exc.message)
 
 
-def _args_signature() -> list[str]:
-    return [f"{k}={v}" for k, v in sorted(request.args.items(multi=True))]
-
-
 def _headers(response: Response, spec: TileLayer, etag: str, versions: DataVersions) -> Response:
-    response.set_etag(etag)
-    if versions.last_modified is not None:
-        response.last_modified = versions.last_modified
+    conditional.validators(response, etag, versions)
     # an analyst's exact choropleth tile must never sit in a shared cache under the same URL
     public = spec.min_role == "viewer" and anonymous_role() is not None and request_disclosure().active
     response.headers["Cache-Control"] = f"{'public' if public else 'private'}, no-cache"
@@ -127,25 +109,19 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
         except ParameterError as exc:
             return json_error(400, exc.parameter, exc.message)
     etag = _etag(spec, address, versions)
-    tile_cache().put(etag, body, (str(eng.url), *tables), generation)
+    conditional.remember(etag, body, (str(eng.url), "tiles", *tables), generation, cache="tiles")
     return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
 
 
 def _etag(spec: TileLayer, address: TileAddress, versions: DataVersions) -> str:
-    return versions.digest(TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
-                           f"disclosure={request_disclosure().key}", *_args_signature())
+    return conditional.response_key(versions, TILE_FORMAT, spec.name, f"{address.z}/{address.x}/{address.y}",
+                                    *conditional.request_args())
 
 
 def _answer_from_memory(spec: TileLayer, address: TileAddress, versions: DataVersions) -> Response | None:
     """``304`` when the client has this version, the cached tile when there is one, else ``None``."""
-    etag = _etag(spec, address, versions)
-    if request.if_none_match.contains(etag):
-        return _headers(Response(status=304), spec, etag, versions)
-    cache = tile_cache()
-    body = cache.get(etag) if cache.enabled else None
-    if body is None:
-        return None
-    return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
+    return conditional.from_memory(_etag(spec, address, versions), versions, MVT_MIMETYPE, cache="tiles",
+                                   finish=lambda response, etag, v: _headers(response, spec, etag, v))
 
 
 @bp.get("/<name>.json")

@@ -60,6 +60,7 @@ def _assets() -> dict[str, str]:
         "leaflet_css": _inline_css_images(_read(LEAFLET_DIST / "leaflet.css"), LEAFLET_DIST),
         "leaflet_js": _script_text(_read(LEAFLET_DIST / "leaflet.js")),
         "embed_css": _read(WEB_ROOT / "static" / "css" / "embed.css"),
+        "common_js": _script_text(_read(WEB_ROOT / "static" / "js" / "common.js")),
         "embed_js": _script_text(_read(WEB_ROOT / "static" / "js" / "embed.js")),
     }
 

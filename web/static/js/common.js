@@ -39,7 +39,8 @@
   }
 
   // GET (or any method) a JSON answer; a refused request throws an Error whose message is the
-  // server's `error` (else "HTTP 500"), with .status and .parameter (the refused field).
+  // server's `error` (else "HTTP 500"), with .status, .parameter (the refused field) and .reason
+  // (the server's words, undefined when it gave none).
   async function getJSON(url, init) {
     const response = await fetch(url, Object.assign({ credentials: "same-origin",
       headers: { Accept: "application/json" } }, init || {}));
@@ -48,6 +49,7 @@
       const err = new Error((body && (body.error || body.message)) || `HTTP ${response.status}`);
       err.status = response.status;
       err.parameter = body && body.parameter;
+      err.reason = body && (body.error || body.message);  // the server's own words, if any
       throw err;
     }
     return body;

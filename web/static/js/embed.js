@@ -7,6 +7,7 @@
 // choropleth FeatureCollection: per-area aggregates, a legend and captions.
 (function () {
   "use strict";
+  const { esc: escapeHtml } = window.PKS;  // web/static/js/common.js (inlined too in the HTML file)
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -16,8 +17,7 @@
   }
 
   function formatValue(value, lang) {
-    if (value === null || value === undefined) return "–";
-    return Number(value).toLocaleString(lang === "id" ? "id-ID" : "en-GB", { maximumFractionDigits: 2 });
+    return window.PKS.num(value, { lang });
   }
 
   function colorOf(props, legend) {
@@ -113,11 +113,6 @@
     return map;
   }
 
-  function escapeHtml(text) {
-    return String(text === undefined || text === null ? "" : text).replace(/[&<>"']/g,
-      (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  }
-
   function showError(message) {
     const container = document.getElementById("pks-embed");
     container.appendChild(el("p", "pks-embed-error", message));
@@ -130,12 +125,8 @@
     render(JSON.parse(inline.textContent), {});
   } else if (config) {
     const cfg = JSON.parse(config.textContent);
-    fetch(cfg.dataUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
-      .then(({ ok, body }) => {
-        if (!ok) throw new Error(body.error || cfg.texts.failed);
-        render(body, cfg);
-      })
-      .catch((err) => showError(err.message || cfg.texts.failed));
+    window.PKS.getJSON(cfg.dataUrl, { headers: { Accept: "application/geo+json" } })
+      .then((body) => render(body, cfg))
+      .catch((err) => showError(err.reason || cfg.texts.failed));
   }
 })();

@@ -53,5 +53,6 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
         '<script src="/static/js/map.js" defer></script>'
         '<script src="/static/js/share.js" defer></script>'
         '<script src="/static/js/cockpit.js" defer></script>'
+        '<script src="/static/js/export_menu.js" defer></script>'
         '<script src="/static/js/timechart.js" defer></script>'), name="pks_config")
     return figure.render()

@@ -54,4 +54,5 @@ MAP_STYLES = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
               ("pks_layout_css", "/static/css/layout.css"),
               ("pks_geo_css", "/static/css/map.css"),
               ("pks_cockpit_css", "/static/css/cockpit.css"),
-              ("pks_share_css", "/static/css/share.css")]
+              ("pks_share_css", "/static/css/share.css"),
+              ("pks_export_css", "/static/css/export.css")]

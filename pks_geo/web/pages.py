@@ -76,7 +76,8 @@ def map_page():  # type: ignore[no-untyped-def]
                              path=request.path, user=current_user())
     panel = render_template("map_panel.html", texts=texts, options=_options(lang)) + \
         render_template("map_cockpit.html", texts=texts, can_save=has_role("analyst"),
-                        incidents_url=_incident_list_url())
+                        incidents_url=_incident_list_url(), can_export=has_role("viewer"),
+                        can_see_incidents=has_role("analyst"))
     html = build_map_page(title=texts["app_title"], texts=texts, lang=lang,
                           bounds=_loaded_bounds(), tile_url=cfg.tile_url,
                           tile_attribution=cfg.tile_attribution, header_html=header,

@@ -216,6 +216,9 @@
       refresh() {
         for (const [name, group] of Object.entries(groups)) if (map.hasLayer(group)) load(name);
       },
+      // for the export menu (export_menu.js): is a layer on, and the parameters it asks with
+      shown: (name) => Boolean(groups[name]) && map.hasLayer(groups[name]),
+      params: (name, state) => new URL(DEFINITIONS[name].url(state), location.origin).searchParams,
     };
   }
 

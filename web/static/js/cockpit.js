@@ -437,4 +437,15 @@
   closeFilters.addEventListener("click", () => setFilters(false));
   filterPanel.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && phone.matches) setFilters(false); });
   document.addEventListener("pks-area", () => { if (phone.matches) setFilters(false); });
+
+  // An analyst's tool buttons take two rows on a phone: Leaflet's controls start below them.
+  function placeControls() {
+    const mapEl = map.getContainer();
+    if (!phone.matches) { mapEl.style.removeProperty("--pks-controls-top"); return; }
+    const below = tools.getBoundingClientRect().bottom - mapEl.getBoundingClientRect().top + 2;
+    mapEl.style.setProperty("--pks-controls-top", `${Math.max(92, Math.ceil(below))}px`);
+  }
+  placeControls();
+  window.addEventListener("resize", placeControls);
+  phone.addEventListener("change", placeControls);
 })();

@@ -454,6 +454,10 @@
   }
 
   // what the cockpit's tools (web/static/js/cockpit.js) need of this page
-  window.PKSMap = { map, form, readForm, redraw, viewParams, layers, fmt };
+  // which of the data layers are on the map now (the export menu offers them first)
+  const shownLayers = () => ({ choropleth: Boolean(choroplethLayer) && map.hasLayer(choroplethLayer),
+    incidents: Boolean(overlays.incident) && map.hasLayer(overlays.incident), tps: map.hasLayer(tpsGroup),
+    hotspots: Boolean(analysisLayers) && analysisLayers.shown("hotspots") });
+  window.PKSMap = { map, form, readForm, redraw, viewParams, layers, fmt, analysis: analysisLayers, shownLayers };
   init();
 })();

@@ -98,3 +98,31 @@ def test_admin_uses_another_analysts_card(browser, base: str, db: BriefingDb, tm
     assert status(base + f"/api/v1/views/{view['id']}", db.auth("analyst")) == 404
     assert outside == [] and errors == []
     context.close()
+
+
+def test_share_dialog_copies_the_link_and_gives_the_html_file(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1366, "height": 850}, accept_downloads=True,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    outside, errors = watch(page, base)
+    login(page, base, "anton")
+    page.goto(base + "/peta")
+    page.wait_for_selector("body[data-ready='true']", timeout=30000)
+    page.click("#pks-share-open")
+    page.wait_for_selector("#pks-share-dialog[open]")
+    page.select_option("#pks-share-hours", "24")
+    page.click("#pks-share-make")
+    page.wait_for_selector("#pks-share-result:not([hidden])")
+    url = page.input_value("#pks-share-url")
+    assert "/embed/" in url and status(url) == 200
+    page.click("[data-copy=pks-share-url]")
+    page.wait_for_selector("[data-copy=pks-share-url]:has-text('Disalin')")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    page.click("[data-copy=pks-share-iframe]")
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.startsWith('<iframe '))")
+    with page.expect_download(timeout=120000) as html:
+        page.click("#pks-share-html")
+    assert Path(html.value.path()).read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    page.keyboard.press("Escape")
+    assert outside == [] and errors == []
+    context.close()

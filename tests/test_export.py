@@ -231,6 +231,9 @@ def test_csv_rosters_open_with_the_marking_and_have_coordinates(world) -> None:
 def test_viewers_get_aggregates_only(world, fmt) -> None:
     assert _get(world, f"/api/v1/export/incidents.{fmt}", "viewer").status_code == 403
     assert _get(world, f"/api/v1/export/incidents.{fmt}", None).status_code == 401
+    for dataset in ("tps", "patrol-plan"):  # operational detail: a logged-in user only
+        assert _get(world, f"/api/v1/export/{dataset}.{fmt}", None).status_code == 401
+    assert _get(world, f"/api/v1/export/choropleth.{fmt}", None).status_code == 200
     for dataset in ("tps", "patrol-plan", "choropleth"):
         response = _get(world, f"/api/v1/export/{dataset}.{fmt}", "viewer")
         assert response.status_code == 200

@@ -65,6 +65,21 @@ def test_api_v1_document_covers_every_route(app, ds: Dataset) -> None:  # type: 
     assert document["servers"][0]["url"] == "http://localhost/api/v1"
 
 
+def test_operational_routes_say_they_need_a_log_in(app, ds: Dataset) -> None:  # type: ignore[no-untyped-def]
+    """The document marks exactly the views that refuse anonymous visitors whatever their role."""
+    document = _document(app, "/api/v1/openapi.json")
+    marked = {path for path, item in document["paths"].items()
+              if item.get("get", {}).get("x-min-role") == "viewer" and {} not in item["get"]["security"]}
+    guarded = {_template(rule.rule[len("/api/v1"):]) for rule in app.url_map.iter_rules()
+               if rule.rule.startswith("/api/v1") and "GET" in rule.methods
+               and getattr(app.view_functions[rule.endpoint], "signed_in", False)}
+    assert guarded == {"/tps-risk", "/personnel", "/patrol-plan", "/security-data"}
+    assert guarded == {_template(path) for path in marked}
+    client = app.test_client()
+    for path in guarded:
+        assert client.get("/api/v1" + path).status_code == 401, path
+
+
 def _sample(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return str(schema["enum"][0])

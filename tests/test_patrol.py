@@ -15,7 +15,7 @@ from shapely.geometry import Point, shape
 from pks_geo.analysis.patrol import diameter, make_sectors, order_route, patrol_plan
 from pks_geo.analysis.security_data import load_security_data
 from pks_geo.web import create_app
-from tests.security_setup import add_election, add_tps, boundary_engine, inside, write_security_dir
+from tests.security_setup import add_election, add_tps, boundary_engine, inside, token_for, write_security_dir
 
 ANDOOLO_DESA = ["74.05.03.1002", "74.05.03.1018", "74.05.03.2001", "74.05.03.2004", "74.05.03.2010",
                 "74.05.03.2014", "74.05.03.2015", "74.05.03.2026", "74.05.03.2031", "74.05.03.2033"]
@@ -109,6 +109,10 @@ def test_every_tps_is_in_exactly_one_sector_and_visited_once_in_order(world) -> 
 def test_one_polsek_and_request_limits_through_the_api(world) -> None:
     app = create_app({"DATABASE_URL": world.url, "TESTING": True, "SECURITY_DATA_DIR": str(world.folder)})
     client = app.test_client()
+    # a patrol plan is operational: anonymous visitors are refused even when they may view maps
+    assert client.get("/api/v1/patrol-plan?election=pilkada-r").status_code == 401
+    viewer = token_for(world.engine, "pengamat-patroli", "viewer")
+    client.environ_base["HTTP_AUTHORIZATION"] = viewer["Authorization"]
     body = client.get("/api/v1/patrol-plan?election=pilkada-r&polsek=a&max_tps=2&speed=20").get_json()
     assert body["meta"]["parameters"]["max_tps"] == 2 and body["meta"]["n_tps"] == 20
     kinds = Counter(f["properties"]["feature_type"] for f in body["features"])

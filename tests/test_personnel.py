@@ -27,6 +27,7 @@ from tests.security_setup import (
     add_tps,
     boundary_engine,
     inside,
+    token_for,
     write_security_dir,
 )
 
@@ -98,6 +99,10 @@ def test_reserve_share_and_a_profile_without_linmas(world) -> None:
 def test_api_personnel_per_polsek_and_polres(world) -> None:
     app = create_app({"DATABASE_URL": world.url, "TESTING": True, "SECURITY_DATA_DIR": str(world.folder)})
     client = app.test_client()
+    assert client.get("/api/v1/personnel?election=pilkada-p").status_code == 401  # operational: log in
+    assert client.get("/api/v1/security-data").status_code == 401  # post positions too
+    viewer = token_for(world.engine, "pengamat-personil", "viewer")
+    client.environ_base["HTTP_AUTHORIZATION"] = viewer["Authorization"]
     body = client.get("/api/v1/personnel?election=pilkada-p&profile=uji").get_json()
     assert body["profile"]["source"] == "test: DOMAIN.md Pemilu 2019 pattern"
     assert {u["id"]: u["police_required"] for u in body["polsek"]} == {"a": 20, "b": 14, "_unassigned": 2}

@@ -193,9 +193,12 @@ def test_api_lists_factors_and_only_analysts_see_incident_ids(world) -> None:
     app = create_app({"DATABASE_URL": world.url, "TESTING": True, "SECURITY_DATA_DIR": str(world.folder)})
     client = app.test_client()
     analyst = token_for(world.engine, "analis-risk", "analyst")
-    anonymous = client.get("/api/v1/tps-risk?election=pilkada-uji")
-    assert anonymous.status_code == 200 and anonymous.mimetype == "application/geo+json"
-    body = anonymous.get_json()
+    viewer = token_for(world.engine, "pengamat-faktor", "viewer")
+    # risk factors are operational: anonymous visitors are refused even when they may view maps
+    assert client.get("/api/v1/tps-risk?election=pilkada-uji").status_code == 401
+    signed_in = client.get("/api/v1/tps-risk?election=pilkada-uji", headers=viewer)
+    assert signed_in.status_code == 200 and signed_in.mimetype == "application/geo+json"
+    body = signed_in.get_json()
     assert "crs" not in body and body["meta"]["n_tps"] == 4
     feature = next(f for f in body["features"] if f["id"] == world.t1)
     assert feature["geometry"]["coordinates"] == [pytest.approx(world.p1[0]), pytest.approx(world.p1[1])]
@@ -206,7 +209,7 @@ def test_api_lists_factors_and_only_analysts_see_incident_ids(world) -> None:
     listed = next(f for f in detailed["features"] if f["id"] == world.t1)["properties"]["factors"][0]["data"]
     assert len(listed["incidents"]) == 4 and listed["incidents"][0]["distance_m"] == 0
     assert "description" not in str(listed)
-    bad = client.get("/api/v1/tps-risk?election=pilkada-uji&polsek=zz")
+    bad = client.get("/api/v1/tps-risk?election=pilkada-uji&polsek=zz", headers=viewer)
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "polsek"
 
 
@@ -223,7 +226,7 @@ def test_api_override_needs_an_editor_and_is_audited(world) -> None:
     assert missing.status_code == 400 and missing.get_json()["parameter"] == "reason"
     ok = client.post("/api/v1/tps-risk/override", json=body, headers=editor)
     assert ok.status_code == 200 and ok.get_json()["by"] == "editor-risk"
-    risk = client.get("/api/v1/tps-risk?election=pilkada-uji").get_json()
+    risk = client.get("/api/v1/tps-risk?election=pilkada-uji", headers=viewer).get_json()
     props = next(f for f in risk["features"] if f["id"] == world.t2)["properties"]
     assert (props["category"], props["category_source"]) == ("sangat rawan", "override")
     url = f"/api/v1/tps-risk/override?election=pilkada-uji&kode_tps={world.t2}"

@@ -43,6 +43,10 @@ DATASETS: dict[str, tuple[str, Callable[[ExportContext], DatasetExport]]] = {
 }
 """dataset -> (minimum role, builder)."""
 
+OPERATIONAL = frozenset({"tps", "patrol-plan"})
+"""Datasets with operational detail (post positions, risk factors, patrol routes): a logged-in
+user only, whatever role anonymous visitors are given."""
+
 FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("geojson", geojson.MIMETYPE),
     "gpkg": ("gpkg", ogr.MIMETYPES["gpkg"]),
@@ -122,7 +126,7 @@ def prepare_export(ctx: ExportContext, dataset: str, fmt: str, *, marking: str |
     """Check, build and audit one export (raises ExportError / ExportForbidden / ParameterError)."""
     check_request(dataset, fmt)
     minimum, builder = DATASETS[dataset]
-    if not ctx.allowed(minimum):
+    if not ctx.allowed(minimum) or (dataset in OPERATIONAL and not ctx.signed_in):
         raise ExportForbidden(dataset, minimum)
     export = builder(ctx)
     metadata = build_metadata(export, fmt, filters=export.filters, actor=ctx.actor, role=ctx.role,

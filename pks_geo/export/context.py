@@ -27,6 +27,8 @@ class ExportContext:
     security_dir: str | None = None
     min_cell: int = DEFAULT_MIN_CELL
     """``PKS_GEO_MIN_CELL``: the disclosure rule for requesters below analyst."""
+    signed_in: bool = True
+    """False for an anonymous web visitor: operational datasets then refuse (the CLI is an operator)."""
     _security: SecurityData | None = field(default=None, repr=False)
 
     def allowed(self, minimum: str) -> bool:

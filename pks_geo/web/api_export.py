@@ -34,7 +34,8 @@ def export_context(args) -> ExportContext:  # type: ignore[no-untyped-def]
     user = current_user()
     return ExportContext(engine(), args, current_role(), user.username if user else "anonymous",
                          lang=current_language(settings().language),
-                         security_dir=current_app.config.get("SECURITY_DATA_DIR"), min_cell=min_cell())
+                         security_dir=current_app.config.get("SECURITY_DATA_DIR"), min_cell=min_cell(),
+                         signed_in=user is not None)
 
 
 @bp.get("/export/<dataset>.<fmt>")

@@ -65,6 +65,8 @@ class Operation:
     codes: tuple[str, ...] = ("400",)
     body: bool = False
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    signed_in: bool = False
+    """Operational data: a log-in or token is needed even when anonymous visitors may view."""
 
 
 INCIDENT_ID = {"incident_id": INTEGER}
@@ -110,23 +112,25 @@ OPERATIONS: tuple[Operation, ...] = (
               (), "none", ("403", "404"), path_params=VIEW_ID),
     Operation("/views/{view_id}/embed-token", "post", "a signed token for /embed/<id>", "analyst",
               ("hours",), "object", ("400", "404"), path_params=VIEW_ID),
-    Operation("/export/{dataset}.{fmt}", "get", "export a dataset as a file (analyst+ for incidents); "
+    Operation("/export/{dataset}.{fmt}", "get", "export a dataset as a file (analyst+ for incidents, "
+              "log-in for tps and patrol-plan); "
               "each dataset takes the parameters of its map or API endpoint",
               "viewer", (*CHOROPLETH_PARAMETERS, *STAT_PARAMETERS, "polsek", "max_tps", "max_km",
                          "speed", "stop_min"), "file", ("400", "401", "403"),
               path_params={"dataset": {"type": "string", "enum": list(DATASETS)},
                            "fmt": {"type": "string", "enum": list(FORMATS)}}),
     Operation("/tps-risk", "get", "risk score and category of every TPS", "viewer",
-              SECURITY_PARAMETERS["tps_risk"], "collection"),
+              SECURITY_PARAMETERS["tps_risk"], "collection", signed_in=True),
     Operation("/tps-risk/override", "post", "set a TPS's category by hand", "editor", (), "object",
               ("400", "404"), body=True),
     Operation("/tps-risk/override", "delete", "clear a TPS's manual category", "editor",
               ("election", "kode_tps", "reason"), "none", ("400", "404")),
     Operation("/personnel", "get", "personnel plan per Polres and Polsek", "viewer",
-              SECURITY_PARAMETERS["personnel"]),
+              SECURITY_PARAMETERS["personnel"], signed_in=True),
     Operation("/patrol-plan", "get", "patrol sectors, routes and stops", "viewer",
-              SECURITY_PARAMETERS["patrol_plan"], "collection"),
-    Operation("/security-data", "get", "operation profiles, Polres/Polsek and posts", "viewer"),
+              SECURITY_PARAMETERS["patrol_plan"], "collection", signed_in=True),
+    Operation("/security-data", "get", "operation profiles, Polres/Polsek and posts", "viewer",
+              signed_in=True),
     Operation("/places", "get", "every kecamatan and desa with a label point and bounding box", "viewer"),
     Operation("/places/search", "get", "find a desa or kecamatan by name (typing slips tolerated) or code",
               "viewer", ("q",)),
@@ -161,16 +165,17 @@ def _answer(op: Operation) -> dict[str, Any]:
 
 
 def _operation(op: Operation) -> dict[str, Any]:
-    refusals = ("401", "403") if op.role != "viewer" else ()
+    public = op.role == "viewer" and not op.signed_in
+    refusals = () if public else ("401", "403")
     codes = dict.fromkeys((*op.codes, *refusals, "503"))
     parameters = [path_param(name, name, schema) for name, schema in op.path_params.items()]
     parameters += [query(name, name, PARAMETER_SCHEMAS.get(name)) for name in dict.fromkeys(op.params)
                    if name != "_"]
     operation: dict[str, Any] = {
         "summary": op.summary,
-        "description": f"Least role: **{op.role}**.",
+        "description": f"Least role: **{op.role}**" + ("" if public else ", logged in") + ".",
         "operationId": op.method + "_" + re.sub(r"[^a-z0-9]+", "_", op.path.lower()).strip("_"),
-        "security": ANYONE if op.role == "viewer" else LOGGED_IN,
+        "security": ANYONE if public else LOGGED_IN,
         "x-min-role": op.role,
         "parameters": parameters,
         "responses": {**_answer(op), **errors(*[c for c in codes if c in

@@ -78,7 +78,7 @@ def _geojson(body: dict[str, Any]) -> Response:
 
 
 @bp.get("/tps-risk")
-@require_role("viewer")
+@require_role("viewer", signed_in=True)
 @_handled
 def tps_risk():  # type: ignore[no-untyped-def]
     _check_names("tps_risk")
@@ -132,7 +132,7 @@ def clear_tps_override():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/personnel")
-@require_role("viewer")
+@require_role("viewer", signed_in=True)
 @_handled
 def personnel():  # type: ignore[no-untyped-def]
     _check_names("personnel")
@@ -144,7 +144,7 @@ def personnel():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/patrol-plan")
-@require_role("viewer")
+@require_role("viewer", signed_in=True)
 @_handled
 def patrol_plan():  # type: ignore[no-untyped-def]
     _check_names("patrol_plan")
@@ -159,7 +159,7 @@ def patrol_plan():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/security-data")
-@require_role("viewer")
+@require_role("viewer", signed_in=True)
 @_handled
 def security_data():  # type: ignore[no-untyped-def]
     """The operation profiles (with their sources), jurisdictions and posts in use."""

@@ -88,14 +88,20 @@ def is_api_request() -> bool:
     return best == "application/json"
 
 
-def require_role(minimum: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def require_role(minimum: str, *,
+                 signed_in: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: 401 (API) or a redirect to ``/login`` (pages) when nobody is logged in and the
-    anonymous role is too low; 403 when the logged-in user's role is too low."""
+    anonymous role is too low; 403 when the logged-in user's role is too low.
+
+    ``signed_in``: operational data (patrol plans, posts, personnel, TPS-risk factors) needs a
+    logged-in user or token whatever ``PKS_GEO_ANONYMOUS_ROLE`` grants anonymous visitors."""
     check_role(minimum)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if signed_in and current_user() is None:
+                return unauthenticated_response()
             if has_role(minimum):
                 return view(*args, **kwargs)
             if current_user() is None:
@@ -103,6 +109,7 @@ def require_role(minimum: str) -> Callable[[Callable[..., Any]], Callable[..., A
             return forbidden_response(minimum)
 
         wrapped.required_role = minimum  # type: ignore[attr-defined]
+        wrapped.signed_in = signed_in  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -240,6 +240,17 @@ def test_incident_layer_says_when_it_shows_a_sample(browser, server: str, ds: Da
         _ready(page)
         assert page.evaluate("document.body.dataset.incidentSample") == "1"
         status = page.locator("#pks-status").inner_text()
-        assert re.search(r"titik insiden: 100 terbaru dari 7\d\d ", status), status
+        assert re.search(r"titik insiden: 100 terbaru dari 7\d\d;", status), status
+        note = page.locator("[data-testid='incident-note']")  # on the map too (a phone cuts the status)
+        assert note.is_visible() and "nyalakan \u201cSemua titik insiden (tile)\u201d" in note.inner_text()
+        page.set_viewport_size({"width": 1366, "height": 850})
+        page.screenshot(path="/tmp/shots/incident-sample-1366.png")
+        # how to see all: the tile layer it names draws every incident (the server's vector tiles)
+        with page.expect_response(lambda r: "/tiles/incidents/" in r.url and r.status == 200, timeout=30000):
+            label = page.locator(".leaflet-control-layers label", has_text="Semua titik insiden")
+            label.locator("input").check()
+        assert page.evaluate("document.body.dataset.incidentsAll") == "on"
+        assert not note.is_visible()  # nothing is left out any more
+        page.wait_for_function("() => decodeURIComponent(location.search).includes('incidents_all')")
     finally:
         context.close()

@@ -33,8 +33,10 @@ from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError
 from pks_geo.analysis.palettes import DEFAULT_PALETTE
 
 DEFAULT_VIEW_ID = "default"
-VIEW_LAYERS = ("choropleth", "kecamatan", "desa", "incidents", "tps", "hotspots")
-"""Layers a view may name; the interactive map draws them all. Prints, embeds and HTML files
+VIEW_LAYERS = ("choropleth", "kecamatan", "desa", "incidents", "tps", "hotspots", "lisa", "compare",
+               "clusters", "heat", "emerging", "labels", "kecamatan_source", "incidents_all")
+"""Layers a view may name; the interactive map switches on those named (its link's ``show=``,
+web/static/js/map.js uses the same names) and off the others. Prints, embeds and HTML files
 draw only the choropleth (and, on a desa map, kecamatan outlines when ``kecamatan`` is named):
 they never show incident points."""
 DEFAULT_LAYERS = ("choropleth", "kecamatan")
@@ -100,8 +102,14 @@ class View:
         return args
 
     def map_url(self, lang: str | None = None) -> str:
-        """The interactive map showing this view."""
-        return "/peta?" + urlencode(self.choropleth_args(lang))
+        """The interactive map showing this view: its filters and classes, its extent
+        (``extent=west,south,east,north``) and the layers it had switched on (``show=``)."""
+        args = self.choropleth_args(lang)
+        if self.extent:
+            args["extent"] = ",".join(_number_text(v) for v in self.extent)
+        if self.layers != DEFAULT_LAYERS:  # views saved before layers were kept open with the map's own
+            args["show"] = ",".join(layer for layer in self.layers if layer != "choropleth")
+        return "/peta?" + urlencode(args)
 
     def to_json(self) -> dict[str, Any]:
         base = f"/maps/{self.id}"

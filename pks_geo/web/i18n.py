@@ -51,6 +51,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "incidents_sample": {
         "id": "titik insiden: {shown} terbaru dari {total} (saring tanggal atau wilayah agar terlihat semua)",
         "en": "incident points: the latest {shown} of {total} (filter by date or area to see the rest)"},
+    "incidents_sample_tiles": {
+        "id": "titik insiden: {shown} terbaru dari {total}; "
+              "nyalakan “{layer}” di daftar lapisan untuk melihat semuanya",
+        "en": "incident points: the latest {shown} of {total}; "
+              "switch on “{layer}” in the layer list to see them all"},
+    "layer_incidents_all": {"id": "Semua titik insiden (tile)", "en": "All incident points (tiles)"},
+    "incidents_cell": {"id": "{n} insiden di sekitar titik ini", "en": "{n} incidents around this point"},
     "f_stop": {"id": "■ Berhenti", "en": "■ Stop"},
     "f_share": {"id": "Salin tautan tampilan ini", "en": "Copy link to this view"},
     "f_copied": {"id": "Tautan disalin", "en": "Link copied"},

@@ -348,6 +348,7 @@
       },
       // for the export menu (export_menu.js): is a layer on, and the parameters it asks with
       shown: (name) => Boolean(groups[name]) && map.hasLayer(groups[name]),
+      groups,  // name -> layer group, for the link's and the saved view's show=/layers
       params: (name, state) => new URL(DEFINITIONS[name].url(state), location.origin).searchParams,
     };
   }

@@ -49,7 +49,7 @@
   }
   function drawLabels() {
     labels.clearLayers();
-    if (!map.hasLayer(labels)) return;
+    if (!map.hasLayer(labels)) { document.body.dataset.labels = "0"; return; }
     const zoom = map.getZoom();
     const bounds = map.getBounds().pad(0.1);
     // a label that would overlap one already placed is left out (kecamatan first, then desa)
@@ -77,6 +77,7 @@
     places = body.places;
     M.layers.addOverlay(labels, t.c_labels);
     labels.addTo(map);
+    M.register("labels", labels);  // a link or saved view may have them off
     drawLabels();
     map.on("zoomend moveend overlayadd", drawLabels);
   }).catch((err) => console.warn("places:", err));
@@ -323,7 +324,7 @@
     const b = map.getBounds();
     const extent = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => Number(v.toFixed(5)));
     const out = { title, metric: state.metric, filters, classification, extent,
-      layers: ["choropleth", "kecamatan"] };
+      layers: ["choropleth", ...M.shownNames()] };  // the layers switched on now
     if (state.smooth) out.smooth = state.smooth;
     return out;
   }

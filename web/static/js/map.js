@@ -66,11 +66,29 @@
 
   // Besides the filters the link keeps the map's extent (at=lat,lon,zoom) and which of the
   // base layers are switched on (show=...), so a shared link opens the same picture.
-  const SHOWABLE = {};  // name -> layer, filled in init()
+  // Names are those of a saved view's `layers` (pks_geo/maps/views.py VIEW_LAYERS).
+  const SHOWABLE = {};  // name -> layer, filled in init() (and by register() for later layers)
+  const linkParams = new URLSearchParams(location.search);
+  const wantedFromLink = linkParams.has("show")
+    ? new Set(linkParams.get("show").split(",").filter(Boolean)) : null;
+  let incidentsWanted = wantedFromLink ? wantedFromLink.has("incidents") : true;
+  function shownNames() {
+    const names = Object.keys(SHOWABLE).filter((name) => map.hasLayer(SHOWABLE[name]));
+    if (overlays.incident ? map.hasLayer(overlays.incident) : (cfg.canSeeIncidents && incidentsWanted)) {
+      names.push("incidents");
+    }
+    return names;
+  }
   function viewParams() {
     const c = map.getCenter();
-    const shown = Object.keys(SHOWABLE).filter((name) => map.hasLayer(SHOWABLE[name]));
-    return { at: `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`, show: shown.join(",") };
+    return { at: `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`, show: shownNames().join(",") };
+  }
+  // A layer that comes later (place names, after their fetch) follows the link's show= too.
+  function register(name, layer) {
+    SHOWABLE[name] = layer;
+    if (!wantedFromLink) return;
+    if (wantedFromLink.has(name) && !map.hasLayer(layer)) layer.addTo(map);
+    if (!wantedFromLink.has(name) && map.hasLayer(layer)) map.removeLayer(layer);
   }
 
   function syncUrl(state) {
@@ -91,7 +109,12 @@
 
   function applyView(params) {
     const at = (params.get("at") || "").split(",").map(Number);
+    // a saved view's extent (west,south,east,north) when the link has no at=
+    const extent = (params.get("extent") || "").split(",").map(Number);
     if (at.length === 3 && at.every(Number.isFinite)) map.setView([at[0], at[1]], at[2], { animate: false });
+    else if (extent.length === 4 && extent.every(Number.isFinite)) {
+      map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]], { animate: false });
+    }
     if (params.has("show")) {
       const wanted = new Set(params.get("show").split(",").filter(Boolean));
       for (const [name, layer] of Object.entries(SHOWABLE)) {
@@ -240,10 +263,15 @@
     params.limit = INCIDENT_LIMIT;
     const data = await getJSON(`/api/v1/incidents?${new URLSearchParams(params)}`);
     const matched = data.numberMatched ?? data.features.length;
+    const tiled = Boolean(window.PKSTiles);  // every incident as vector tiles, its own layer
     incidentNote = matched > data.features.length
-      ? t.incidents_sample.replace("{shown}", fmt(data.features.length)).replace("{total}", fmt(matched))
+      ? (tiled ? t.incidents_sample_tiles : t.incidents_sample)
+        .replace("{shown}", fmt(data.features.length)).replace("{total}", fmt(matched))
+        .replace("{layer}", t.layer_incidents_all)
       : "";
     document.body.dataset.incidentSample = incidentNote ? "1" : "0";
+    showIncidentNote(incidentNote && !map.hasLayer(allIncidents || L.layerGroup()) ? incidentNote : "");
+    if (allIncidents) allIncidents.setParams(incidentTileParams(state));
     const cluster = L.markerClusterGroup({ showCoverageOnHover: false });
     L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 5, color: "#a50f15", className: "pks-incident",
@@ -252,7 +280,56 @@
         `<b>${esc(f.properties.kategori)}</b> ${esc(window.PKS.date(f.properties.event_date, cfg.lang))}<br>` +
         `${esc(f.properties.desa_nama || f.properties.desa_kode || "")}`),
     }).eachLayer((l) => cluster.addLayer(l));
-    replaceOverlay("incident", cluster, t.layer_incidents, true);
+    replaceOverlay("incident", cluster, t.layer_incidents, incidentsWanted);
+    if (!overlayWatch) {  // the incident layer is made anew on every redraw: remember the user's choice
+      overlayWatch = true;
+      map.on("overlayadd overlayremove", (ev) => {
+        if (ev.layer === overlays.incident) incidentsWanted = ev.type === "overlayadd";
+      });
+    }
+  }
+
+  // The incident layer above is the latest INCIDENT_LIMIT; when there are more, a note on the map
+  // says so and names the layer that draws every incident (vector tiles, analysts and up).
+  let incidentNoteControl = null;
+  function showIncidentNote(text) {
+    if (!incidentNoteControl) {
+      incidentNoteControl = L.control({ position: "bottomright" });
+      incidentNoteControl.onAdd = () => {
+        const div = L.DomUtil.create("div", "pks-incident-note");
+        div.setAttribute("data-testid", "incident-note");
+        div.setAttribute("role", "status");
+        return div;
+      };
+      incidentNoteControl.addTo(map);
+    }
+    const el = incidentNoteControl.getContainer();
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  function incidentTileParams(state) {
+    const params = {};
+    for (const key of ["from", "to", "election", "stage", "kategori", "verified"]) {
+      if (state[key]) params[key] = state[key];
+    }
+    return params;
+  }
+
+  let overlayWatch = false;
+  let allIncidents = null;  // created in init() for analysts when tiles are available
+  function makeAllIncidents() {
+    if (!cfg.canSeeIncidents || !window.PKSTiles) return null;
+    const layer = window.PKSTiles.incidentLayer(map, incidentTileParams(readForm()), null, {
+      tooltip: (p) => `<b>${esc(p.kategori)}</b> ${esc(window.PKS.date(p.tanggal, cfg.lang))}` +
+        (p.n > 1 ? `<br>${esc(t.incidents_cell.replace("{n}", fmt(p.n)))}` : "") });
+    layers.addOverlay(layer, t.layer_incidents_all);
+    map.on("overlayadd overlayremove", (ev) => {
+      if (ev.layer !== layer) return;
+      document.body.dataset.incidentsAll = ev.type === "overlayadd" ? "on" : "off";
+      showIncidentNote(ev.type === "overlayadd" ? "" : incidentNote);
+    });
+    return layer;
   }
 
   // TPS points (thousands) are fetched only while their layer is switched on.
@@ -432,8 +509,11 @@
       });
       kecLayer.addTo(map);
       tagElements(kecLayer);
+      allIncidents = makeAllIncidents();
       Object.assign(SHOWABLE, { kecamatan: kecLayer, desa: desaOutline, tps: tpsGroup,
-        kecamatan_sumber: kecamatanSource });
+        kecamatan_source: kecamatanSource });
+      if (allIncidents) SHOWABLE.incidents_all = allIncidents;
+      if (analysisLayers) Object.assign(SHOWABLE, analysisLayers.groups);
       document.body.dataset.kecamatan = String(kec.features.length);
       if (!kec.features.length && !useTiles("kecamatan") && !useTiles("desa")) {
         statusEl.textContent = t.no_boundaries;
@@ -458,6 +538,7 @@
   const shownLayers = () => ({ choropleth: Boolean(choroplethLayer) && map.hasLayer(choroplethLayer),
     incidents: Boolean(overlays.incident) && map.hasLayer(overlays.incident), tps: map.hasLayer(tpsGroup),
     hotspots: Boolean(analysisLayers) && analysisLayers.shown("hotspots") });
-  window.PKSMap = { map, form, readForm, redraw, viewParams, layers, fmt, analysis: analysisLayers, shownLayers };
+  window.PKSMap = { map, form, readForm, redraw, viewParams, layers, fmt, analysis: analysisLayers, shownLayers,
+    register, shownNames };
   init();
 })();

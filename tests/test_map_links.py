@@ -102,3 +102,41 @@ def test_a_saved_view_opens_with_its_extent_and_layers(browser, base: str) -> No
     page.screenshot(path="/tmp/shots/view-layers-1366.png")
     assert outside == [] and errors == []
     context.close()
+
+
+def test_a_refused_request_is_told_in_the_pages_language(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    """The API explains a refusal in English; an Indonesian page says it from its catalogue."""
+    import json
+
+    context = browser.new_context(viewport={"width": 1366, "height": 850})
+    page = context.new_page()
+    outside, errors = watch(page, base)
+    login(page, base, "anton")
+
+    def too_long(route):  # type: ignore[no-untyped-def]
+        body = json.loads(route.request.post_data or "{}")
+        body["title"] = "x" * 300  # the real server refuses it: "at most 200 characters, got 300"
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/v1/views", lambda route: too_long(route) if route.request.method == "POST"
+               else route.continue_())
+    page.goto(base + "/peta")
+    _ready(page)
+    page.click("#pks-save")
+    page.fill("#pks-save-name", "Judul")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/views") and r.status == 400):
+        page.click("#pks-save-do")
+    status = page.locator("#pks-save-status")
+    page.wait_for_function("() => document.getElementById('pks-save-status').textContent.startsWith('Gagal')")
+    text = status.inner_text()
+    assert "isian ditolak server (HTTP 400)" in text and "characters" not in text, text
+    page.keyboard.press("Escape")
+    page.goto(base + "/peta?lang=en")  # English pages keep the server's own words
+    _ready(page)
+    page.click("#pks-save")
+    page.fill("#pks-save-name", "Title")
+    page.click("#pks-save-do")
+    page.wait_for_function("() => document.getElementById('pks-save-status').textContent.includes('200')")
+    assert "at most 200 characters" in status.inner_text()
+    assert outside == [] and [e for e in errors if "400" not in e] == []
+    context.close()

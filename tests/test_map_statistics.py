@@ -206,5 +206,9 @@ def test_statistics_legend_on_a_phone(browser, server: str) -> None:  # type: ig
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
     assert "Not significant" in legend.inner_text() and "High–high (hot cluster)" in legend.inner_text()
     page.screenshot(path=str(SHOTS / "stat-lisa-390.png"))
+    assert page.evaluate("document.documentElement.lang") == "en"
+    _switch_on(page, "Incident clusters", "clusters", phone=True)
+    clusters = page.locator(".pks-stat-legend[data-layer='clusters']").inner_text()
+    assert "within 1,000 m" in clusters  # English number format on an English page
     assert seen["errors"] == [] and seen["outside"] == []
     context.close()

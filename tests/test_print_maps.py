@@ -4,6 +4,7 @@ marking, language, roles and the CLI."""
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pypdf
@@ -132,6 +133,10 @@ def test_subtitle_says_what_was_filtered_and_the_print_speaks_one_language(
     assert "Periode" in filtered and "Semua data" not in filtered  # one kategori is not all data
     assert "Kabupaten Konawe Selatan" in filtered  # the print names its region, from the data
     assert "Warna: ColorBrewer" in filtered and "Colours" not in filtered
+    # dates as the pages write them (17 Apr 2019), not 17-04-2019 (issue 19, item 3)
+    id_day = r"\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}"
+    assert re.search(rf"Periode {id_day} s\.d\. ", filtered) and re.search(rf"Data per {id_day}", filtered)
+    assert not re.search(r"\d{2}-\d{2}-\d{4}", filtered)
     unfiltered = " ".join(_pdf_text(client.get("/maps/default.pdf", headers=db.auth("viewer")).data))
     assert "Semua data" in unfiltered
 
@@ -143,6 +148,8 @@ def test_english_labels_with_lang_en(client, db: BriefingDb) -> None:
                      "Boundaries: cahyadsn/wilayah_boundaries (MIT licence)"):
         assert expected in text, expected
     assert "Jumlah insiden" not in text
+    assert re.search(r"Data as of \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no ISO dates on a print
 
 
 def test_atlas_has_one_page_per_kecamatan(client, db: BriefingDb, desa_view: str) -> None:

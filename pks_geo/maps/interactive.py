@@ -55,4 +55,6 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
         '<script src="/static/js/cockpit.js" defer></script>'
         '<script src="/static/js/export_menu.js" defer></script>'
         '<script src="/static/js/timechart.js" defer></script>'), name="pks_config")
-    return figure.render()
+    # folium writes a bare <html>: the page's language drives the scripts' number and date
+    # formats (web/static/js/common.js) and screen readers
+    return figure.render().replace("<html>", f'<html lang="{lang}">', 1)

@@ -71,8 +71,14 @@ class MapData:
 
 
 def format_date(value: date | datetime, lang: str) -> str:
-    """``28-11-2026`` (id) or ``2026-11-28`` (en)."""
-    return value.strftime("%d-%m-%Y" if lang == "id" else "%Y-%m-%d")
+    """``28 Nov 2026`` (id: ``Mei``, ``Agu``, ``Okt``, ``Des``), as the pages write dates (docs/UI.md)."""
+    months = MONTHS.get(lang, MONTHS["id"])
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+"""As pks_geo/web/page_format.py (not imported here: the print code runs without the web app)."""
 
 
 def default_title(metric_label: str, level: str, texts: dict[str, str]) -> str:

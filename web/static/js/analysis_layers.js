@@ -287,8 +287,7 @@
         group.clearLayers();
         drawLegend(name, null);
         // the server's words are English: an Indonesian page names the status or the lost connection
-        showError(name, document.documentElement.lang === "en" ? err.message
-          : (err.status ? `HTTP ${err.status}` : t.no_answer));
+        showError(name, window.PKS.reason(err, t));
         document.body.dataset[`layer${name}`] = "error";
         return;
       }

@@ -31,7 +31,7 @@
     try {
       links = (await api("GET", `/api/v1/views/${encodeURIComponent(view.id)}/embed-links`)).links;
     } catch (err) {
-      box.appendChild(node("p", { class: "pks-error" }, fill(t.c_failed, { error: err.message })));
+      box.appendChild(node("p", { class: "pks-error" }, fill(t.c_failed, { error: window.PKS.reason(err, t) })));
       return;
     }
     if (!links.length) { box.appendChild(node("p", { class: "pks-note" }, t.b_no_links)); return; }
@@ -48,7 +48,7 @@
             await api("DELETE", link.revoke);
             status.textContent = t.b_revoked;
             drawLinks(view, box);
-          } catch (err) { status.textContent = fill(t.c_failed, { error: err.message }); }
+          } catch (err) { status.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) }); }
         });
         li.appendChild(revoke);
       }
@@ -93,7 +93,7 @@
           await api("DELETE", `/api/v1/views/${encodeURIComponent(view.id)}`);
           art.remove();
           status.textContent = t.b_deleted;
-        } catch (err) { status.textContent = fill(t.c_failed, { error: err.message }); }
+        } catch (err) { status.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) }); }
       });
       actions.appendChild(del);
     }
@@ -116,7 +116,7 @@
       status.textContent = views.length ? fill(t.b_count, { n: views.length }) : t.b_none;
       document.body.dataset.ready = "true";
     } catch (err) {
-      status.textContent = fill(t.c_failed, { error: err.message });
+      status.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) });
       document.body.dataset.ready = "error";
     }
   }

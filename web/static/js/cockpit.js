@@ -118,7 +118,7 @@
       hits = (await S.api("GET", `/api/v1/places/search?q=${encodeURIComponent(q)}`)).places;
       active = hits.length ? 0 : -1;
       renderHits();
-    } catch (err) { say(S.fill(t.c_failed, { error: err.message })); }
+    } catch (err) { say(S.fill(t.c_failed, { error: window.PKS.reason(err, t) })); }
   }
 
   async function choose(place) {
@@ -213,7 +213,7 @@
     try {
       profile = await S.api("GET", `/api/v1/areas/${encodeURIComponent(kode)}/profile?${filterQuery()}`);
     } catch (err) {
-      panelBody.replaceChildren(node("p", { class: "pks-error" }, S.fill(t.c_failed, { error: err.message })));
+      panelBody.replaceChildren(node("p", { class: "pks-error" }, S.fill(t.c_failed, { error: window.PKS.reason(err, t) })));
       document.body.dataset.area = "error";
       return;
     }
@@ -346,7 +346,7 @@
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body) });
     const view = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(view.error || `HTTP ${response.status}`);
+    if (!response.ok) throw window.PKS.refused(response, view);
     saved = { key, view };
     document.body.dataset.savedView = view.id;
     return view;
@@ -375,7 +375,7 @@
         status.replaceChildren(S.fill(t.c_saved, { title: view.title }), " ");
         status.appendChild(node("a", { href: `/briefing?lang=${lang}` }, t.c_open_briefing));
       } catch (err) {
-        status.textContent = S.fill(t.c_failed, { error: err.message });
+        status.textContent = S.fill(t.c_failed, { error: window.PKS.reason(err, t) });
       } finally { status.classList.remove("pks-working"); }
     };
     document.getElementById("pks-save-do").addEventListener("click", doSave);
@@ -409,7 +409,7 @@
         const url = atlas.checked ? `/maps/${view.id}/atlas.pdf?${q}` : `/maps/${view.id}.${fmt.value}?${q}`;
         await S.download(url, atlas.checked ? "Atlas PDF" : fmt.value.toUpperCase(), pStatus, t);
       } catch (err) {
-        pStatus.textContent = S.fill(t.c_failed, { error: err.message });
+        pStatus.textContent = S.fill(t.c_failed, { error: window.PKS.reason(err, t) });
       } finally { go.disabled = false; }
     });
 
@@ -420,7 +420,7 @@
         const view = await saveView(defaultTitle());
         say("");
         share.open(view);
-      } catch (err) { say(S.fill(t.c_failed, { error: err.message })); }
+      } catch (err) { say(S.fill(t.c_failed, { error: window.PKS.reason(err, t) })); }
     });
   }
 

@@ -74,5 +74,24 @@
     el.hidden = !message;
   }
 
-  window.PKS = { esc, num, date, getJSON, sequence, showError, locale };
+  // A failure in the page's language, from the catalogue texts `t` (err_*): the API explains in
+  // English, so only English pages show the server's words; others name what happened by the
+  // HTTP status (a request that got no answer: the network).
+  function reason(err, t) {
+    if (!t || document.documentElement.lang === "en") return err.message;
+    if (!err.status) return t.err_network || err.message;
+    const text = t[err.status >= 500 ? "err_5xx" : `err_${err.status}`] || t.err_other;
+    return text ? text.replace("{status}", err.status) : err.message;
+  }
+
+  // An Error for a refused response (status and the server's words kept), for fetches made
+  // without getJSON.
+  function refused(response, body) {
+    const err = new Error((body && (body.error || body.message)) || `HTTP ${response.status}`);
+    err.status = response.status;
+    err.parameter = body && body.parameter;
+    return err;
+  }
+
+  window.PKS = { esc, num, date, getJSON, sequence, showError, locale, reason, refused };
 })();

@@ -398,7 +398,7 @@
       if (analysisLayers) analysisLayers.refresh();
       await Promise.all([drawIncidents(state).catch((e) => {
         errorEl.hidden = false;
-        errorEl.textContent = `${t.layer_incidents}: ${e.message}`;
+        errorEl.textContent = `${t.layer_incidents}: ${window.PKS.reason(e, t)}`;
       }), drawTps(state)]);
       const n = Array.isArray(data.features)
         ? data.features.reduce((s, f) => s + (f.properties.n_incidents || 0), 0)
@@ -526,7 +526,7 @@
       viewReady = true;
       map.on("moveend overlayadd overlayremove", () => syncUrl(readForm()));
     } catch (err) {
-      statusEl.textContent = `${t.load_failed}: ${err.message}`;
+      statusEl.textContent = `${t.load_failed}: ${window.PKS.reason(err, t)}`;
       document.body.dataset.ready = "error";
       return;
     }

@@ -9,7 +9,7 @@
     const response = await fetch(url, { method, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": csrf() } });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+    if (!response.ok) throw window.PKS.refused(response, body);
     return body;
   }
 
@@ -37,7 +37,7 @@
       const response = await fetch(url, { credentials: "same-origin" });
       if (!response.ok) {
         const body = await response.json().catch(() => ({}));
-        throw new Error(body.error || `HTTP ${response.status}`);
+        throw window.PKS.refused(response, body);
       }
       const blob = await response.blob();
       const name = filename(response, "pks-geo");
@@ -50,7 +50,7 @@
       statusEl.textContent = fill(t.p_done, { what, name });
       document.body.dataset.download = name;
     } catch (err) {
-      statusEl.textContent = fill(t.c_failed, { error: err.message });
+      statusEl.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) });
       document.body.dataset.download = "error";
     } finally {
       statusEl.classList.remove("pks-working");
@@ -121,7 +121,7 @@
         document.dispatchEvent(new CustomEvent("pks-embed-link", { detail: { view: view.id } }));
       } catch (err) {
         el("pks-share-status").textContent = "";
-        error.textContent = fill(t.c_failed, { error: err.message });
+        error.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) });
         error.hidden = false;
       }
     }

@@ -80,7 +80,7 @@
     try {
       series = await S.api("GET", `/api/v1/timeseries?${k}`);
     } catch (err) {
-      plotEl.textContent = S.fill(t.c_failed, { error: err.message });
+      plotEl.textContent = S.fill(t.c_failed, { error: window.PKS.reason(err, t) });
       section.dataset.ready = "error";
       return;
     }

@@ -214,9 +214,23 @@ def _csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return comments, rows
 
 
-def test_csv_rosters_open_with_the_marking_and_have_coordinates(world) -> None:
-    comments, rows = _csv(_get(world, "/api/v1/export/tps.csv", "viewer").data)
-    assert "# marking: TERBATAS" in comments and any(c.startswith("# filters: ") for c in comments)
+def test_csv_rosters_open_cleanly_with_the_metadata_beside_them(world) -> None:
+    """Excel shows every line of a CSV as a row: the file is the header and the rows only (issue 19);
+    the marking, filters and sources come as its companion metadata file."""
+    response = _get(world, "/api/v1/export/tps.csv?election=pilkada-e", "viewer")
+    first = response.data.decode("utf-8").splitlines()[0]
+    assert first.split(",")[0] and not first.startswith("#") and "kode_tps" in first.split(",")
+    comments, rows = _csv(response.data)
+    assert comments == []
+    link = response.headers["Link"]
+    assert link == '</api/v1/export/tps.txt?election=pilkada-e>; rel="describedby"'
+    meta = _get(world, link[1:link.index(">")], "viewer")
+    assert meta.mimetype == "text/plain" and meta.headers["X-Classification"] == "TERBATAS"
+    assert 'filename="pks-geo-tps-pilkada-e-' in meta.headers["Content-Disposition"]
+    assert meta.headers["Content-Disposition"].endswith('.metadata.txt"')
+    lines = meta.data.decode("utf-8").splitlines()
+    assert lines[0] == "marking: TERBATAS" and any(line.startswith("filters: ") for line in lines)
+    assert any(line.startswith("dataset: tps") for line in lines)
     assert sorted(r["kode_tps"] for r in rows) == sorted(world.tps)
     assert all(-5 < float(r["lat"]) < -3 and 121 < float(r["lon"]) < 124 for r in rows)
     assert json.loads(rows[0]["factors"])[0]["key"] == "incidents"

@@ -92,7 +92,8 @@ def test_analyst_exports_what_the_map_shows(browser, base: str, db: BriefingDb, 
     dialog = page.locator("#pks-export-dialog")
     assert dialog.is_visible()
     formats = dialog.locator(".pks-export-format span").all_inner_texts()
-    assert formats == ["Unduh GeoJSON", "Unduh GeoPackage", "Unduh KML", "Unduh GPX", "Unduh CSV"]
+    assert formats == ["Unduh GeoJSON", "Unduh GeoPackage", "Unduh KML", "Unduh GPX", "Unduh CSV",
+                       "Unduh metadata (TXT)"]
     choices = dialog.locator("[data-dataset]").evaluate_all("els => els.map(e => e.dataset.dataset)")
     assert choices == ["choropleth", "hotspots", "incidents", "tps"]
     on_map = dialog.locator("[data-dataset]:has(.pks-onmap:not([hidden]))").evaluate_all(

@@ -140,3 +140,31 @@ def test_a_refused_request_is_told_in_the_pages_language(browser, base: str) -> 
     assert "at most 200 characters" in status.inner_text()
     assert outside == [] and [e for e in errors if "400" not in e] == []
     context.close()
+
+
+def test_the_csv_opens_as_a_table_and_its_metadata_comes_beside_it(browser, base: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: Excel showed the CSV's '#' metadata lines as data rows; now the CSV holds the
+    header and rows only, and 'Unduh metadata (TXT)' in the same menu gives the marking and filters."""
+    import csv
+
+    from tests.test_map_export import choose, fetch
+
+    context = browser.new_context(viewport={"width": 1366, "height": 850}, accept_downloads=True)
+    page = context.new_page()
+    outside, errors = watch(page, base)
+    login(page, base, "anton")
+    page.goto(base + "/peta?kategori=bentrok")
+    _ready(page)
+    page.click("#pks-export-open")
+    choose(page, "choropleth")
+    table = fetch(page, tmp_path, "CSV").read_text(encoding="utf-8")
+    meta = fetch(page, tmp_path, "metadata (TXT)")
+    assert meta.name.endswith(".metadata.txt") and meta.name.startswith("pks-geo-choropleth-")
+    rows = list(csv.reader(table.splitlines()))
+    assert not table.startswith("#") and "kode" in rows[0] and "nama" in rows[0]
+    assert len(rows) == 1 + 25 and all(len(r) == len(rows[0]) for r in rows)  # 25 kecamatan, nothing else
+    lines = meta.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "marking: TERBATAS"
+    assert any(line.startswith("filters: ") and "bentrok" in line for line in lines)
+    assert outside == [] and errors == []
+    context.close()

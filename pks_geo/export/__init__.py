@@ -53,8 +53,11 @@ FORMATS: dict[str, tuple[str, str]] = {
     "kml": ("kml", ogr.MIMETYPES["kml"]),
     "gpx": ("gpx", gpx.MIMETYPE),
     "csv": ("csv", csv_writer.MIMETYPE),
+    "txt": ("metadata.txt", "text/plain; charset=utf-8"),
 }
-"""format -> (file extension, MIME type)."""
+"""format -> (file extension, MIME type). ``txt`` is the export's metadata alone (marking first,
+``key: value`` lines): the companion of a CSV, which holds only the header and the rows so that
+Excel opens it cleanly."""
 
 CHUNK = 1 << 20
 
@@ -90,6 +93,9 @@ class PreparedExport:
         if self.fmt == "csv":
             yield from csv_writer.csv_chunks(self.export, self.metadata)
             return
+        if self.fmt == "txt":
+            yield csv_writer.metadata_text(self.metadata)
+            return
         folder = Path(tempfile.mkdtemp(prefix="pks-geo-export-"))
         try:
             path = folder / self.filename
@@ -103,10 +109,13 @@ class PreparedExport:
     def write(self, path: Path) -> int:
         """Write the export to ``path``; returns its size in bytes."""
         path = Path(path)
-        if self.fmt in ("geojson", "csv"):
+        if self.fmt in ("geojson", "csv", "txt"):
             with path.open("wb") as handle:
                 for chunk in self.chunks():
                     handle.write(chunk)
+            if self.fmt == "csv":  # the metadata beside it (the CSV holds rows only)
+                companion = path.with_name(path.stem + ".metadata.txt")
+                companion.write_bytes(csv_writer.metadata_text(self.metadata))
         else:
             if path.exists():
                 path.unlink()

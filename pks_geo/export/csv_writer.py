@@ -1,9 +1,10 @@
 """CSV roster: one row per feature of the dataset's roster layer, with ``lon``/``lat``.
 
-The metadata (marking first) opens the file as ``#`` comment lines, so whoever opens it in
-a spreadsheet sees the classification and the filters before the data; pandas reads it with
-``pd.read_csv(path, comment=None, skiprows=<number of # lines>)`` or ``csv`` after skipping
-lines that start with ``#``. Polygons (choropleth, hotspots) get the coordinates of a point
+The file holds the header row and the data rows only, so Excel, LibreOffice and pandas open it
+cleanly (``#`` metadata lines at the top showed as data rows in Excel, issue 19). The metadata
+(marking first, filters, who and when) is its companion ``<name>.metadata.txt``:
+``/api/v1/export/<dataset>.txt`` with the same parameters ("Unduh metadata (TXT)" in the map's
+export menu; the CLI writes it beside the CSV). Polygons (choropleth, hotspots) get the coordinates of a point
 inside the area. Rows are written batch by batch (memory flat); layers that come from
 PostGIS are written by PostgreSQL's own ``COPY ... CSV``.
 
@@ -97,7 +98,12 @@ def _rows(layer: Layer) -> Iterator[bytes]:
         yield rest.encode("utf-8")
 
 
+def metadata_text(metadata: dict[str, Any]) -> bytes:
+    """The export's metadata as ``key: value`` lines (marking first): the CSV's companion file."""
+    first = {"marking": metadata["marking"]} if metadata.get("marking") else {}
+    return "".join(f"{line}\n" for line in metadata_lines({**first, **metadata})).encode("utf-8")
+
+
 def csv_chunks(export: DatasetExport, metadata: dict[str, Any]) -> Iterator[bytes]:
-    yield "".join(f"# {line}\n" for line in metadata_lines(metadata)).encode("utf-8")
     layer = export.layer(export.roster)
     yield from (layer.csv_batches() if layer.csv_batches is not None else _rows(layer))

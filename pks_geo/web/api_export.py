@@ -9,6 +9,8 @@ request gets 401 (nobody logged in) or 403 (role too low); a bad parameter gets 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, current_app, request
 
 from pks_geo.analysis.filters import ParameterError
@@ -57,4 +59,8 @@ def export(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
     response.headers["Cache-Control"] = "no-store"
     if prepared.metadata.get("marking"):
         response.headers["X-Classification"] = prepared.metadata["marking"]
+    if fmt == "csv":  # the rows only; the marking, filters and sources are in the companion file
+        query = quote(request.query_string.decode("latin-1"), safe="=&%+,.-_~:")
+        target = f"/api/v1/export/{dataset}.txt" + (f"?{query}" if query else "")
+        response.headers["Link"] = f'<{target}>; rel="describedby"'
     return response

@@ -15,7 +15,7 @@
   const note = document.getElementById("pks-export-filters");
   const buttons = Array.from(dialog.querySelectorAll("[data-format]"));
   const FILTERS = ["from", "to", "election", "stage", "kategori", "verified"];
-  const FORMAT_NAMES = { geojson: "GeoJSON", gpkg: "GeoPackage", kml: "KML", gpx: "GPX", csv: "CSV" };
+  const FORMAT_NAMES = { geojson: "GeoJSON", gpkg: "GeoPackage", kml: "KML", gpx: "GPX", csv: "CSV", txt: "metadata TXT" };
 
   function pick(state, keys) {
     const params = new URLSearchParams();

@@ -212,3 +212,22 @@ def test_statistics_legend_on_a_phone(browser, server: str) -> None:  # type: ig
     assert "within 1,000 m" in clusters  # English number format on an English page
     assert seen["errors"] == [] and seen["outside"] == []
     context.close()
+
+
+def test_legends_stay_clear_of_the_layer_list(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    """With a statistics layer and the clusters on at 1366x850, the legend column does not run
+    under the open layer list: the taller legend scrolls in a shorter box instead."""
+    context, page, seen = _open(browser, server, "/?level=desa&election=pemilu-2019")
+    _switch_on(page, "Perbandingan dua pemilihan", "compare")
+    _switch_on(page, "Klaster insiden", "clusters")
+    page.wait_for_timeout(300)
+    layer_list = page.locator(".leaflet-control-layers").bounding_box()
+    for legend in page.locator(".pks-stat-legend").all():
+        box = legend.bounding_box()
+        assert box["y"] >= layer_list["y"] + layer_list["height"], (box, layer_list)
+    compare = page.locator(".pks-stat-legend[data-layer='compare']")
+    assert compare.evaluate("e => e.scrollHeight > e.clientHeight")  # all rows still there, scrolling
+    assert compare.locator(".pks-legend-row").count() == 9
+    page.screenshot(path=str(SHOTS / "stat-two-legends-1366.png"))
+    assert seen["errors"] == [] and seen["outside"] == []
+    context.close()

@@ -243,7 +243,26 @@
         return div;
       };
       legends[name] = legend.addTo(map);
+      requestAnimationFrame(fitLegends);  // after the new legend is laid out
     }
+
+    // The legends stack up from the bottom right; on a wide screen the layer list stands open
+    // above them. When they would reach it, the tallest legend scrolls inside a shorter box.
+    function fitLegends() {
+      const list = layersControl.getContainer();
+      const column = map.getContainer().querySelector(".leaflet-bottom.leaflet-right");
+      const boxes = Object.values(legends).map((c) => c.getContainer());
+      for (const box of boxes) box.style.maxHeight = "";
+      if (!list || !column || !boxes.length || !list.classList.contains("leaflet-control-layers-expanded")) return;
+      const tallest = boxes.reduce((a, b) => (a.offsetHeight >= b.offsetHeight ? a : b));
+      tallest.style.boxSizing = "border-box";  // the limit includes padding and border
+      for (let i = 0; i < 3; i += 1) {  // a shorter box can change the column's other sizes: measure again
+        const overlap = list.getBoundingClientRect().bottom + 6 - column.getBoundingClientRect().top;
+        if (overlap <= 0) return;
+        tallest.style.maxHeight = `${Math.max(80, tallest.offsetHeight - overlap)}px`;
+      }
+    }
+    map.on("resize", fitLegends);
 
     // A layer whose answer failed says so on the map (and its stale drawing is removed).
     const errors = {};

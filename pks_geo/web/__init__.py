@@ -100,4 +100,8 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import incidents_page  # the Insiden list and detail pages
 
     app.register_blueprint(incidents_page.bp)
+
+    from pks_geo.web import security_page  # Rencana Pengamanan
+
+    app.register_blueprint(security_page.bp)
     return app

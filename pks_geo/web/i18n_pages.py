@@ -11,6 +11,16 @@ PAGES: dict[str, dict[str, str]] = {
     "nav_menu": {"id": "Menu", "en": "Menu"},
     "nav_incidents": {"id": "Insiden", "en": "Incidents"},
     "nav_security": {"id": "Rencana Pengamanan", "en": "Security plan"},
+    # --- Rencana Pengamanan (web/templates/security.html) -------------------------------
+    "sec_no_tps": {"id": "Belum ada TPS yang dimuat; impor daftar TPS dulu.",
+                   "en": "No TPS loaded yet; import a TPS list first."},
+    "sec_election": {"id": "Pemilihan", "en": "Election"},
+    "sec_show": {"id": "Tampilkan", "en": "Show"},
+    "sec_risk": {"id": "Kerawanan TPS", "en": "TPS risk"},
+    "sec_category": {"id": "Kategori", "en": "Category"},
+    "sec_source": {"id": "Sumber kategori", "en": "Category source"},
+    "sec_score": {"id": "Skor", "en": "Score"},
+    "sec_factors": {"id": "Faktor", "en": "Factors"},
     "nav_briefing": {"id": "Briefing", "en": "Briefings"},
     "nav_import": {"id": "Impor", "en": "Import"},
 }

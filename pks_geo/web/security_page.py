@@ -1,0 +1,47 @@
+"""The Rencana Pengamanan page (``/rencana``, logged-in viewer and above): the TPS of one
+election by risk, each row with its factor points and the sentence that explains them.
+
+Operational data: a logged-in user is required whatever the anonymous role grants
+(``require_role(..., signed_in=True)``, as the JSON APIs). Server-rendered first piece: the
+table works without JavaScript; the map, personnel and patrol plan come in later pieces.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from sqlalchemy import text
+
+from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.risk import compute_risk
+from pks_geo.web.auth import has_role, page_texts, render_page, require_role
+from pks_geo.web.context import engine
+from pks_geo.web.disclosure import request_disclosure
+
+bp = Blueprint("security_page", __name__)
+
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+ELECTIONS_SQL = text("""
+SELECT e.code, e.name FROM election e
+WHERE EXISTS (SELECT 1 FROM polling_site p WHERE p.election_code = e.code)
+ORDER BY e.voting_day DESC
+""")
+
+
+@bp.get("/rencana")
+@require_role("viewer", signed_in=True)
+def security():  # type: ignore[no-untyped-def]
+    lang, _texts = page_texts()
+    chosen = (request.args.get("election") or "").strip() or None
+    with engine().connect() as conn:
+        elections = [tuple(r) for r in conn.execute(ELECTIONS_SQL)]
+    result, error = None, None
+    if elections:
+        try:
+            result = compute_risk(engine(), chosen, lang=lang, disclosure=request_disclosure())
+        except ParameterError as exc:
+            error = exc.message
+    response = render_page("security.html", elections=elections, result=result, error=error,
+                           can_edit=has_role("editor"))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response

@@ -1,0 +1,66 @@
+"""Rencana Pengamanan page (issue 14, item 1), first piece: a logged-in viewer opens it from
+the navigation and reads the TPS of an election by risk with each row's factor sentences;
+an anonymous visitor has no entry and is sent to log in. Real Chromium, real PostGIS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from pks_geo.web import create_app
+from pks_geo.web.background import serve_in_background
+from tests.page_support import PHONE, PagesDb, make_pages_db, no_horizontal_scroll, open_as, shot
+from tests.security_setup import add_election, synthetic_tps
+
+
+@pytest.fixture(scope="module")
+def db(database_factory, ks_boundary_paths) -> PagesDb:  # type: ignore[no-untyped-def]
+    pages = make_pages_db(database_factory, ks_boundary_paths)
+    with pages.engine.begin() as conn:
+        add_election(conn, "pilkada-2020", date(2020, 12, 9))
+    synthetic_tps(pages.engine, "pilkada-2020", n_desa=20, per_desa=2)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def base(db: PagesDb) -> Iterator[str]:
+    app = create_app({"DATABASE_URL": db.url, "TESTING": True})
+    with serve_in_background(app) as url:
+        yield url
+
+
+def test_viewer_opens_the_plan_from_the_navigation(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_as(browser, base, "viewer")
+    page.goto(base + "/")
+    page.click("#nav-security")
+    page.wait_for_selector("#sec-tps")
+    assert page.url.split("?")[0].endswith("/rencana")
+    rows = page.locator("#sec-tps tbody tr")
+    assert rows.count() == 40
+    assert page.locator("#sec-election").input_value() == "pilkada-2020"
+    first = rows.first.locator("details")
+    first.locator("summary").click()
+    items = first.locator("li")
+    assert items.count() >= 1 and len(items.first.inner_text()) > 10
+    shot(page, "rencana_desktop")
+    assert not watch.outside and not watch.errors, (watch.outside, watch.errors)
+
+
+def test_phone_and_english(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_as(browser, base, "viewer", viewport=PHONE)
+    page.goto(base + "/rencana?lang=en")
+    page.wait_for_selector("#sec-tps")
+    assert "Security plan" in page.inner_text("h1")
+    assert no_horizontal_scroll(page)
+    shot(page, "rencana_phone")
+    assert not watch.errors, watch.errors
+
+
+def test_anonymous_is_sent_to_log_in(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_as(browser, base, None)
+    page.goto(base + "/")
+    assert page.locator("#nav-security").count() == 0
+    page.goto(base + "/rencana")
+    assert "/login" in page.url

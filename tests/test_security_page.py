@@ -44,6 +44,7 @@ def test_viewer_opens_the_plan_from_the_navigation(browser, base: str) -> None: 
     first.locator("summary").click()
     items = first.locator("li")
     assert items.count() >= 1 and len(items.first.inner_text()) > 10
+    assert "," in rows.first.locator("td").nth(5).inner_text()  # Indonesian decimal comma
     shot(page, "rencana_desktop")
     assert not watch.outside and not watch.errors, (watch.outside, watch.errors)
 

@@ -13,11 +13,13 @@ from sqlalchemy import text
 
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.risk import compute_risk
+from pks_geo.web import page_format
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("security_page", __name__)
+bp.record_once(lambda state: page_format.init_app(state.app))
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")

@@ -14,6 +14,8 @@ from branca.element import Element
 
 DEFAULT_BOUNDS = [[-4.5367, 121.8819], [-3.9833, 122.9113]]
 """Konawe Selatan's bounding box [[south, west], [north, east]] when nothing is loaded."""
+HEADER_SLOT = "<!--pks-header-->"
+PANEL_SLOT = "<!--pks-panel-->"
 
 
 def build_map_page(*, title: str, texts: dict[str, str], lang: str,
@@ -22,8 +24,11 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                    can_see_incidents: bool = False, csrf_token: str = "",
                    area_counts: dict[str, int] | None = None, tile_threshold: int = 2000,
                    scripts: list[tuple[str, str]] | None = None,
-                   styles: list[tuple[str, str]] | None = None) -> str:
+                   styles: list[tuple[str, str]] | None = None, nonce: str = "") -> str:
     """Return a full HTML document for the main map.
+
+    ``nonce`` (the response's CSP nonce) goes on the inline scripts folium and this function
+    write; the header and panel HTML are put in after that, so nothing in them can carry it.
 
     The scale bar is added by map.js (metric only): folium's own ``control_scale`` always
     shows miles beside kilometres."""
@@ -40,8 +45,8 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
                                     '<link rel="icon" href="/favicon.ico" type="image/svg+xml">'
                                     f'<meta name="csrf-token" content="{csrf_token}">'),
                             name="title")
-    figure.html.add_child(Element(header_html), name="pks_header")
-    figure.html.add_child(Element(panel_html), name="pks_panel")
+    figure.html.add_child(Element(HEADER_SLOT), name="pks_header")
+    figure.html.add_child(Element(PANEL_SLOT), name="pks_panel")
     config = {"map": fmap.get_name(), "lang": lang, "texts": texts,
               "hasBasemap": bool(tile_url), "canSeeIncidents": can_see_incidents,
               "areaCounts": area_counts or {}, "tileThreshold": tile_threshold}
@@ -57,4 +62,7 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
         '<script src="/static/js/timechart.js" defer></script>'), name="pks_config")
     # folium writes a bare <html>: the page's language drives the scripts' number and date
     # formats (web/static/js/common.js) and screen readers
-    return figure.render().replace("<html>", f'<html lang="{lang}">', 1)
+    html = figure.render().replace("<html>", f'<html lang="{lang}">', 1)
+    if nonce:
+        html = html.replace("<script>", f'<script nonce="{nonce}">')
+    return html.replace(HEADER_SLOT, header_html, 1).replace(PANEL_SLOT, panel_html, 1)

@@ -32,6 +32,9 @@ from pks_geo.web.disclosure import request_disclosure
 bp = Blueprint("briefing", __name__)
 
 MIMETYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+SELFCONTAINED_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+"""The self-contained file's own policy (its meta tag), also sent as a header: it opens offline with its
+scripts inline and may load nothing, so the app's ``script-src 'self'`` for pages does not apply."""
 
 
 def _not_found(view_id: str):  # type: ignore[no-untyped-def]
@@ -44,6 +47,8 @@ def _file(body: bytes | str, fmt: str, view_id: str, suffix: str = "") -> Respon
     disposition = "attachment" if request.args.get("download") in ("1", "true") else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = SELFCONTAINED_CSP
     return response
 
 

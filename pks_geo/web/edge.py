@@ -15,6 +15,12 @@ one access-log line.
   suffixes and ``Vary``, and compresses streamed responses chunk by chunk instead of buffering
   them): JSON, GeoJSON, MVT, OpenAPI, CSV, KML, GPX, JS and CSS. Not HTML: pages carry the CSRF
   token beside reflected input, the BREACH pattern.
+- **Security headers** on every response: ``X-Content-Type-Options: nosniff``,
+  ``Referrer-Policy: strict-origin-when-cross-origin`` (unless a route set its own: ``/embed``
+  sends ``no-referrer``), and on every HTML page without a policy of its own a
+  ``Content-Security-Policy`` with ``script-src 'self'``: scripts from the app's files only; the
+  few inline scripts a generator writes (folium's map skeleton, the map's config object) carry
+  this response's nonce (:func:`csp_nonce`). Pages with a stricter policy keep theirs.
 - **Access log**: one line per request on the ``pks_geo.access`` logger (Combined Log Format
   plus the time taken), written when the response is closed, so a streamed export is timed to
   its last byte. Secrets in the query string (API and embed tokens) are replaced by ``***``.
@@ -23,6 +29,7 @@ one access-log line.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
@@ -47,6 +54,32 @@ COMPRESSED_TYPES = [
     "application/gpx+xml", "application/javascript", "text/javascript", "text/css",
     "image/svg+xml",
 ]
+
+
+PAGE_CSP = "script-src 'self'{nonce}; object-src 'none'; base-uri 'self'"
+"""The script policy of an HTML page that sets none of its own (``frame-ancestors`` is added by
+:mod:`pks_geo.web.embed`)."""
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+
+def csp_nonce() -> str:
+    """This response's CSP nonce (made on first use): put it on generated inline scripts."""
+    nonce = g.get("pks_csp_nonce")
+    if nonce is None:
+        nonce = g.pks_csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if response.mimetype == "text/html":
+        csp = response.headers.get("Content-Security-Policy", "")
+        if "script-src" not in csp and "default-src" not in csp:
+            nonce = g.get("pks_csp_nonce")
+            policy = PAGE_CSP.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
+            response.headers["Content-Security-Policy"] = policy + ("; " + csp if csp else "")
+    return response
 
 
 def _cors_origin(settings: Settings) -> str | None:
@@ -148,3 +181,4 @@ def init_app(app: Flask, settings: Settings) -> None:
     Compress(app)  # Flask runs after_request handlers in reverse: this one last, on the final body
     app.after_request(lambda response: _add_cors(settings, response))
     app.after_request(_schedule_log)
+    app.after_request(_security_headers)  # before the two above, after every route's own headers

@@ -13,6 +13,7 @@ from pks_geo.models import STAGES
 from pks_geo.web.assets import MAP_SCRIPTS, MAP_STYLES
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.context import settings
+from pks_geo.web.edge import csp_nonce
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
 
 bp = Blueprint("pages", __name__)
@@ -83,7 +84,8 @@ def map_page():  # type: ignore[no-untyped-def]
                           tile_attribution=cfg.tile_attribution, header_html=header,
                           panel_html=panel, can_see_incidents=has_role("analyst"),
                           csrf_token=generate_csrf(), area_counts=_area_counts(),
-                          tile_threshold=cfg.tile_threshold, scripts=MAP_SCRIPTS, styles=MAP_STYLES)
+                          tile_threshold=cfg.tile_threshold, scripts=MAP_SCRIPTS, styles=MAP_STYLES,
+                          nonce=csp_nonce())
     response = make_response(html)
     if request.args.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax")

@@ -53,6 +53,7 @@ class VersionWatcher:
         self._started_at = 0.0
         self._stop = threading.Event()
         self._invalidated_at = 0.0
+        self._failing = False
         event.listen(engine, "commit", self._local_commit)
 
     # --- readers ---------------------------------------------------------------------------------
@@ -109,12 +110,17 @@ class VersionWatcher:
                                  application_name="pks-geo version watch") as conn:
                 conn.execute(f"LISTEN {CHANNEL}")  # a constant, not user input
                 self._refresh(conn)
+                self._failing = False
                 while not self._stop.is_set():
                     notified = any(True for _ in conn.notifies(timeout=POLL_SECONDS, stop_after=1))
                     if notified or self._settled():
                         self._refresh(conn)
         except Exception as exc:  # any failure: fall back to reading the database
-            log.info("data-version listener stopped (%s); reading versions from the database", exc)
+            # one line when it stops; its retries during a database outage are not news
+            log.log(logging.DEBUG if self._failing else logging.INFO,
+                    "data-version listener stopped (%s); reading versions from the database",
+                    (str(exc).strip().splitlines() or ["?"])[0])
+            self._failing = True
         finally:
             with self._lock:
                 self._snapshot = None

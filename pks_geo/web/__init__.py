@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import edge  # proxy headers, CORS, compression, access log: first of all
 
     edge.init_app(app, settings)
+    from pks_geo.web import outage  # 503 and one log line while PostgreSQL cannot be reached
+
+    outage.init_app(app)
     from pks_geo.web import conditional  # ETag/304 and the in-process response and tile caches
 
     conditional.init_app(app, settings)

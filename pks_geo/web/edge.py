@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, jsonify, request
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -79,6 +79,23 @@ def _security_headers(response: Response) -> Response:
             nonce = g.get("pks_csp_nonce")
             policy = PAGE_CSP.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
             response.headers["Content-Security-Policy"] = policy + ("; " + csp if csp else "")
+    return response
+
+
+def _refuse_nul() -> Response | None:
+    """400 naming the parameter when a query or path value holds a NUL byte: PostgreSQL text
+    cannot hold one, so no valid value has it (it used to reach SQL and answer 500)."""
+    values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    name = next((k for k, v in values if isinstance(v, str) and "\x00" in v), None)
+    if name is None and "\x00" not in "".join(request.args):
+        return None
+    name = name or next(k for k in request.args if "\x00" in k)
+    message = f"{name!r} must not contain a NUL byte (%00)"
+    body: dict[str, str] = {"error": message, "parameter": name}
+    if request.path.startswith("/ogc"):
+        body = {"code": "InvalidParameterValue", "description": message, **body}
+    response = jsonify(body)
+    response.status_code = 400
     return response
 
 
@@ -176,6 +193,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                                 x_prefix=n)
     app.before_request(_start_timer)
     app.before_request(lambda: _preflight(settings))
+    app.before_request(_refuse_nul)  # before authentication: a token with NUL must not reach SQL
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
     Compress(app)  # Flask runs after_request handlers in reverse: this one last, on the final body

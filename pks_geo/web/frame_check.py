@@ -23,8 +23,8 @@ def site_origin(value: str) -> tuple[str, str, int]:
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
     try:
+        parts = urlsplit(text)  # "[" alone is an unfinished IPv6 literal: ValueError
         port = parts.port
     except ValueError:
         raise SiteError("not a web address") from None

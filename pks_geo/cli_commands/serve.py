@@ -22,7 +22,8 @@ from the generator above its high-water mark (16 MB), so a slow client never hol
 
 
 def _log_requests() -> None:
-    """One access-log line per request on stderr (see :mod:`pks_geo.web.edge`)."""
+    """One access-log line per request on stderr (see :mod:`pks_geo.web.edge`), and the app's
+    own messages (a random secret key, a database outage and its end) with time and level."""
     import logging
     import sys
 
@@ -32,6 +33,12 @@ def _log_requests() -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    app_log = logging.getLogger("pks_geo")
+    if not app_log.handlers:
+        app_handler = logging.StreamHandler(sys.stderr)
+        app_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        app_log.addHandler(app_handler)
+        app_log.setLevel(logging.INFO)
 
 
 @click.command()
@@ -53,11 +60,11 @@ def serve(host: str, port: int, threads: int) -> None:
             "process behind the proxy): without it sessions and embed links die on every restart. "
             "Generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
     url = resolve_database_url(settings)
+    _log_requests()
     app = create_app(Settings(**{**settings.__dict__, "database_url": url}))
     from pks_geo.analysis.warmup import warm_up_in_background
 
     warm_up_in_background()  # JIT-compile the statistics while the first pages load
-    _log_requests()
     click.echo(f"pks-geo serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="pks-geo",
                    outbuf_overflow=OUTBUF_OVERFLOW)

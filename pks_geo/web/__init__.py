@@ -6,6 +6,7 @@ database is down, so that ``/healthz`` can say so with a 503 instead of the proc
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -43,6 +44,11 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     url = app.config.get("DATABASE_URL") or _database_url(settings)
     app.config["DATABASE_URL"] = url
     app.extensions["pks_geo.settings"] = settings
+    if not settings.secret_key_set and "SECRET_KEY" not in overrides:
+        logging.getLogger("pks_geo.web").warning(
+            "PKS_GEO_SECRET_KEY is not set: this process signs sessions, CSRF and embed tokens with a "
+            "random key, so log-ins and embed links end when it restarts and differ between processes; "
+            "set PKS_GEO_SECRET_KEY (at least 16 characters) in production")
     app.extensions["pks_geo.engine"] = get_engine(url) if url else None
 
     from pks_geo.web import edge  # proxy headers, CORS, compression, access log: first of all

@@ -84,6 +84,10 @@ def is_api_request() -> bool:
     """JSON answers for the API and for clients that do not ask for HTML."""
     if request.path.startswith(("/api/", "/tiles/")):
         return True
+    if request.path.startswith("/ogc"):  # a GIS client or script gets 401, a browser the log-in page
+        if request.args.get("f") in ("html", "json", "geojson"):
+            return request.args["f"] != "html"
+        return not (is_browser_request() or "text/html" in [m for m, _ in request.accept_mimetypes])
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 

@@ -25,7 +25,7 @@ from pks_geo.maps.views import (
     get_view,
     list_views,
 )
-from pks_geo.web.auth import current_user, has_role, page_texts, require_role
+from pks_geo.web.auth import current_user, has_role, page_texts, require_role, unauthenticated_response
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.disclosure import request_disclosure
 
@@ -73,15 +73,26 @@ def views_create():  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/views")
 @require_role("viewer")
 def views_list():  # type: ignore[no-untyped-def]
-    views = list_views(engine(), request.args.get("created_by") or None)
-    return jsonify(views=[v.to_json() for v in views])
+    creator = request.args.get("created_by") or None
+    if creator is not None and current_user() is None:
+        return unauthenticated_response()  # who made which view is for logged-in users only
+    views = list_views(engine(), creator)
+    return jsonify(views=[_view_json(v) for v in views])
+
+
+def _view_json(view) -> dict:  # type: ignore[no-untyped-def]
+    """A view as JSON; anonymous visitors do not learn who made it (user names stay inside)."""
+    body = view.to_json()
+    if current_user() is None:
+        body["created_by"] = None
+    return body
 
 
 @bp.get("/api/v1/views/<view_id>")
 @require_role("viewer")
 def views_show(view_id: str):  # type: ignore[no-untyped-def]
     try:
-        return jsonify(get_view(engine(), view_id).to_json())
+        return jsonify(_view_json(get_view(engine(), view_id)))
     except ViewNotFound:
         return _not_found(view_id)
 

@@ -55,3 +55,18 @@ def events(engine: Engine, entity: str, entity_id: object) -> list[dict[str, Any
     with engine.connect() as conn:
         rows = conn.execute(EVENTS_SQL, {"entity": entity, "entity_id": str(entity_id)})
         return [dict(row._mapping) for row in rows]
+
+
+def record_command(engine: Engine, *, actor: str, action: str, entity: str, entity_id: object,
+                   after: dict[str, Any]) -> None:
+    """One audit event for a command-line bulk change (import, synth, demo, removal), with its
+    counts, written right after the change committed (those changes run their own transaction)."""
+    with engine.begin() as conn:
+        record(conn, actor=actor, action=action, entity=entity, entity_id=str(entity_id)[:100], after=after)
+
+
+def report_counts(report: Any) -> dict[str, Any]:
+    """The counts of an :class:`~pks_geo.ingest.report.ImportReport` for the audit trail."""
+    return {"source": report.source, "read": report.read, "inserted": report.inserted,
+            "updated": report.updated, "unchanged": report.unchanged, "rejected": len(report.rejected),
+            "warnings": len(report.warnings)}

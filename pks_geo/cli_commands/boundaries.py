@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from pks_geo import schema
+from pks_geo import audit, schema
 from pks_geo.analysis.areas import area_counts, kecamatan_codes
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings, print_report
 from pks_geo.ingest.boundary_load import fetch_and_load, load_boundary_paths
 from pks_geo.ingest.codes import SEGMENTS_BY_LEVEL
 from pks_geo.ingest.wilayah import DEFAULT_SOURCE
@@ -35,6 +35,9 @@ def load(paths: tuple[Path, ...], crs: str | None, level: str | None,
     schema.upgrade(engine)
     report = load_boundary_paths(engine, list(paths), crs=crs, level=level)
     print_report(report, report_path)
+    audit.record_command(engine, actor=cli_actor(), action="import", entity="boundary_import",
+                         entity_id=",".join(p.name for p in paths),
+                         after={"files": [str(p) for p in paths], **audit.report_counts(report)})
 
 
 @boundaries.command("fetch")
@@ -49,6 +52,8 @@ def fetch(kode: str, source: str, report_path: Path | None) -> None:
     schema.upgrade(engine)
     report = fetch_and_load(engine, kode, source)
     print_report(report, report_path)
+    audit.record_command(engine, actor=cli_actor(), action="import", entity="boundary_import",
+                         entity_id=kode, after={"kode": kode, **audit.report_counts(report)})
 
 
 @boundaries.command("check")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from pks_geo import schema
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
+from pks_geo import audit, schema
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings, print_report
 from pks_geo.ingest.elections import ELECTIONS_PATH, calendar_from_db, read_elections_file, upsert_elections
 
 
@@ -27,6 +27,8 @@ def load(path: Path | None) -> None:
     schema.upgrade(engine)
     with engine.begin() as conn:
         report = upsert_elections(conn, items, str(path))
+        audit.record(conn, actor=cli_actor(), action="import", entity="election_import", entity_id=path.name,
+                     after={"file": str(path), **audit.report_counts(report)})
     print_report(report)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 
-from pks_geo import schema
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
+from pks_geo import audit, schema
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings, print_report
 from pks_geo.ingest.incident_load import FORMATS, RefusedImport, import_incidents
 from pks_geo.ingest.report import ImportReport
 
@@ -32,14 +33,24 @@ def import_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def run_import(report_path: Path | None, action: Callable[[], ImportReport]) -> None:
-    """Run an import, print its summary; exit 1 when the file was refused."""
+def run_import(report_path: Path | None, action: Callable[[], ImportReport], *, engine: Engine,
+               entity: str, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """Run an import, print its summary, audit it with its counts (not a dry run); exit 1 when
+    the file was refused."""
+    def log(action_name: str, report: ImportReport) -> None:
+        if not report.dry_run:
+            audit.record_command(engine, actor=cli_actor(), action=action_name, entity=entity,
+                                 entity_id=path.name, after={"file": str(path), **(extra or {}),
+                                                             **audit.report_counts(report)})
+
     try:
         report = action()
     except RefusedImport as exc:
         print_report(exc.report, report_path)
+        log("import_refused", exc.report)
         raise click.ClickException(str(exc)) from exc
     print_report(report, report_path)
+    log("import", report)
 
 
 @click.group()
@@ -60,7 +71,8 @@ def import_(path: Path, fmt: str, source: str | None, dry_run: bool, report_path
     schema.upgrade(engine)
     run_import(report_path, lambda: import_incidents(
         engine, path, fmt=fmt, source=source, dry_run=dry_run, keep_outside=keep_outside,
-        all_or_nothing=all_or_nothing))
+        all_or_nothing=all_or_nothing), engine=engine, entity="incident_import", path=path,
+        extra={"format": fmt})
 
 
 @incidents.command("template")

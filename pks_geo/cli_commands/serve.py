@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from sqlalchemy import text
 
-from pks_geo import schema
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings, print_report
+from pks_geo import audit, schema
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings, print_report
 from pks_geo.db import resolve_database_url
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.codes import normalize_kode
@@ -97,6 +97,8 @@ def demo(boundaries_dir: Path | None, region: str | None, source: str | None, re
     schema.upgrade(engine)
     if remove:
         incidents, tps = remove_demo(engine)
+        audit.record_command(engine, actor=cli_actor(), action="remove", entity="demo", entity_id="contoh",
+                             after={"incidents": incidents, "tps": tps})
         click.echo(f"demo data removed: {incidents} incidents and {tps} TPS of source 'contoh'")
         return
     manifest = load_manifest()
@@ -122,7 +124,11 @@ def demo(boundaries_dir: Path | None, region: str | None, source: str | None, re
     with engine.begin() as conn:
         print_report(upsert_elections(conn, read_elections_file(), "elections"), limit=5)
         name = conn.execute(text("SELECT nama FROM admin_area WHERE kode = :k"), {"k": kode}).scalar()
-    for demo_report in load_demo(engine, kode):
+    demo_reports = load_demo(engine, kode)
+    for demo_report in demo_reports:
         print_report(demo_report, limit=5)
+    audit.record_command(engine, actor=cli_actor(), action="demo", entity="demo", entity_id=kode,
+                         after={"region": kode, "boundaries_read": report.read,
+                                "reports": [audit.report_counts(r) for r in demo_reports]})
     click.echo(f"demo ready: {name or manifest.region_nama} (demo incidents and TPS are synthetic, "
                "source 'contoh'; remove them with 'pks-geo demo --remove')")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pks_geo import schema
-from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
+from pks_geo import audit, schema
+from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings
 from pks_geo.ingest.synthetic import DEFAULT_SOURCE, SynthError, remove_synthetic, synthesize
 
 
@@ -38,10 +38,15 @@ def synth(incidents: int, tps: int, within: str | None, seed: int, source: str, 
     try:
         if remove:
             n_incidents, n_tps = remove_synthetic(engine, source)
+            audit.record_command(engine, actor=cli_actor(), action="remove", entity="synthetic",
+                                 entity_id=source, after={"incidents": n_incidents, "tps": n_tps})
             click.echo(f"removed {n_incidents} incidents and {n_tps} TPS of source {source!r}")
             return
         result = synthesize(engine, incidents=incidents, tps=tps, within=within, seed=seed,
                             source=source, election=election)
     except SynthError as exc:
         raise click.BadParameter(str(exc).split(": ", 1)[1], param_hint=exc.parameter) from exc
+    audit.record_command(engine, actor=cli_actor(), action="synth", entity="synthetic", entity_id=source,
+                         after={"incidents": result.incidents, "tps": result.tps, "within": within,
+                                "seed": seed, "election": result.election})
     click.echo(result.summary())

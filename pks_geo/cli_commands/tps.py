@@ -30,4 +30,5 @@ def import_(path: Path, election: str, source: str | None, dry_run: bool, report
     schema.upgrade(engine)
     run_import(report_path, lambda: import_tps(
         engine, path, election, source=source, dry_run=dry_run, keep_outside=keep_outside,
-        all_or_nothing=all_or_nothing))
+        all_or_nothing=all_or_nothing), engine=engine, entity="tps_import", path=path,
+        extra={"election": election})

@@ -125,6 +125,14 @@ def test_profile_and_series_of_a_small_cell(planted) -> None:  # type: ignore[no
     assert client.get(f"/api/v1/areas/{DESA_A}/profile", headers=analyst).json["n_incidents"] == 2
 
 
+def test_the_data_range_is_whole_months_below_analyst(planted) -> None:  # type: ignore[no-untyped-def]
+    client, analyst, _, _ = planted
+    exact = client.get("/api/v1/meta", headers=analyst).json["data_range"]
+    seen = client.get("/api/v1/meta").json["data_range"]
+    assert (exact["from"], exact["to"], exact["n_incidents"]) == ("2024-03-06", "2024-03-11", 8)
+    assert (seen["from"], seen["to"], seen["n_incidents"]) == ("2024-03-01", "2024-03-31", 8)
+
+
 def test_the_rule_itself_and_its_setting() -> None:
     policy = Disclosure(min_cell=3)
     assert [policy.count(n) for n in (0, 1, 2, 3, None)] == [0, None, None, 3, None]

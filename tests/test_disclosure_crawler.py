@@ -32,6 +32,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -103,6 +104,8 @@ class World:
     """Incident points of their own (exact/near), lon/lat (those on boundary lines left out)."""
     located: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     """Every exact/near incident as lon, lat, day number (for the heat band check)."""
+    days: tuple[str, ...] = ()
+    """The data's first and last incident days, when no calendar or month boundary shares them."""
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -162,8 +165,15 @@ def world(database_factory, ks_boundary_paths) -> World:  # type: ignore[no-unty
     embed = issue_token(SECRET_KEY, view.id, 24).token
     tiles = [_tile_of(lon, lat, z) for z in (9, 14)]
     polsek = load_security_data().jurisdictions.polsek_of_kecamatan()[kecamatan]
+    with engine.connect() as conn:
+        calendar = {d for row in conn.execute(text(
+            "SELECT voting_day, voting_day - 1 FROM election UNION ALL "
+            "SELECT start_date, end_date FROM election_stage")) for d in row}
+        first, last = conn.execute(text("SELECT min(event_date), max(event_date) FROM incident")).one()
+    days = tuple(d.isoformat() for d in (first, last)
+                 if d not in calendar and d.day != 1 and (d + timedelta(days=1)).day != 1)
     return World(engine, url, headers, embed, view.id, desa, nama, kecamatan, ids[0], tps_id, tiles, polsek,
-                 np.array(rows, dtype=float), np.array(located, dtype=float))
+                 np.array(rows, dtype=float), np.array(located, dtype=float), days)
 
 
 # --- filling the routes --------------------------------------------------------------------------
@@ -252,7 +262,8 @@ class Inspector:
         self.point_keys = np.unique(np.concatenate(near))
         self.strings = (DESCRIPTION, ACTOR, SUMBER, CREATOR, "[CONTOH]", "Laporan Polsek (contoh)",
                         "Media lokal (contoh)", "Bawaslu (contoh)", "Warga (contoh)",
-                        *PLANTED_DATES, *("-".join(reversed(d.split("-"))) for d in PLANTED_DATES))
+                        *PLANTED_DATES, *w.days,
+                        *("-".join(reversed(d.split("-"))) for d in (*PLANTED_DATES, *w.days)))
         self.named = re.compile(re.escape(w.desa_nama) + r" ([1-9]\d*)\b")
 
     # coordinates

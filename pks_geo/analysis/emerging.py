@@ -276,6 +276,10 @@ def disclosed(result: EmergingResult, disclosure: Disclosure) -> EmergingResult:
     table["n_incidents"] = table["n_incidents"].astype(object).where(~hidden, None)
     table["suppressed"] = hidden
     windows = [{**w, "n_incidents": disclosure.count(w["n_incidents"])} for w in result.windows]
+    if result.window == "month":  # whole months: the first and last window end at single incidents' days
+        for w in windows:
+            first = date.fromisoformat(w["label"] + "-01")
+            w["from"], w["to"] = first.isoformat(), (_next_month(first) - timedelta(days=1)).isoformat()
     total = int(result.table["n_incidents"].sum()) if len(result.table) else 0
     return replace(result, table=table, windows=windows,
                    extra={**result.extra, "n_incidents": disclosure.count(total)})

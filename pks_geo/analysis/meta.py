@@ -4,10 +4,12 @@ so the page never hard-codes an election or a category."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.models import KATEGORI, STAGES
 
@@ -28,8 +30,17 @@ SELECT min(event_date), max(event_date), count(*) FROM incident WHERE counted
 """)
 
 
-def filter_options(engine: Engine, lang: str = "id") -> dict[str, Any]:
-    """Everything the filter panel needs, labels in ``lang``."""
+def _month_bounds(first: date | None, last: date | None) -> tuple[date | None, date | None]:
+    """The first day of ``first``'s month and the last day of ``last``'s."""
+    if first is None or last is None:
+        return first, last
+    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return first.replace(day=1), after - timedelta(days=1)
+
+
+def filter_options(engine: Engine, lang: str = "id", disclosure: Disclosure = EXACT) -> dict[str, Any]:
+    """Everything the filter panel needs, labels in ``lang``. Below analyst (``disclosure``) the
+    data range is whole months (the first and last days are those of single incidents)."""
     taxonomy = load_taxonomy()
     with engine.connect() as conn:
         elections = [
@@ -38,6 +49,9 @@ def filter_options(engine: Engine, lang: str = "id") -> dict[str, Any]:
             for code, name, kind, voting_day, has_tps, stages in conn.execute(ELECTIONS_SQL)
         ]
         first, last, n_incidents = conn.execute(DATA_RANGE_SQL).one()
+    if disclosure.active:
+        first, last = _month_bounds(first, last)
+        n_incidents = disclosure.count(n_incidents)
     return {
         "elections": elections,
         "stages": list(STAGES),

@@ -10,6 +10,7 @@ from pks_geo.analysis.areas import AREA_LEVELS, OUTLINES, areas_geojson
 from pks_geo.analysis.meta import filter_options
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.web.context import engine, json_error
+from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,4 +54,4 @@ def meta():  # type: ignore[no-untyped-def]
     lang = request.args.get("lang", "id")
     if lang not in ("id", "en"):
         return json_error(400, "lang", "lang must be 'id' or 'en'")
-    return jsonify(filter_options(engine(), lang))
+    return jsonify(filter_options(engine(), lang, request_disclosure()))

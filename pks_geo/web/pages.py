@@ -13,6 +13,7 @@ from pks_geo.models import STAGES
 from pks_geo.web.assets import MAP_SCRIPTS, MAP_STYLES
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.context import settings
+from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.edge import csp_nonce
 from pks_geo.web.i18n import LANGUAGES, current_language, translations
 
@@ -49,7 +50,7 @@ def _options(lang: str) -> dict[str, object]:
     engine = current_app.extensions.get("pks_geo.engine")
     try:
         if engine is not None:
-            return filter_options(engine, lang)
+            return filter_options(engine, lang, request_disclosure())
     except SQLAlchemyError:
         pass
     return {"elections": [], "stages": list(STAGES), "kategori": [], "metrics": list(METRICS),

@@ -32,6 +32,7 @@ import logging
 import secrets
 import time
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, g, jsonify, request
@@ -82,18 +83,43 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+BODY_CHECK_BYTES = 1_000_000
+"""Form and JSON bodies up to this size are screened for NUL bytes before authentication (writes
+are small; uploads are multipart and never parsed here)."""
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    """The name (``a.b[2]``) of the first string in a JSON value that holds a NUL byte."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        name = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key)
+        if "\x00" in str(key) or (found := _nul_field(item, name)) is not None:
+            return name if "\x00" in str(key) else found
+    return None
+
+
 def _refuse_nul() -> Response | None:
-    """400 naming the parameter when a query or path value holds a NUL byte: PostgreSQL text
-    cannot hold one, so no valid value has it (it used to reach SQL and answer 500)."""
-    values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
-    name = next((k for k, v in values if isinstance(v, str) and "\x00" in v), None)
-    if name is None and "\x00" not in "".join(request.args):
+    """400 naming the parameter when a query or path value, a form field or a JSON member holds
+    a NUL byte: PostgreSQL text cannot hold one, so no valid value has it (it used to reach SQL
+    and answer 500)."""
+    pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    small = request.content_length is not None and request.content_length <= BODY_CHECK_BYTES
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and small:
+        if request.mimetype == "application/x-www-form-urlencoded":
+            pairs += list(request.form.items(multi=True))  # parsed once; CSRF reads it anyway
+        elif request.is_json and (field := _nul_field(request.get_json(silent=True), "")) is not None:
+            pairs.append((field or "body", "\x00"))
+    name = next((k for k, v in pairs if (isinstance(v, str) and "\x00" in v) or "\x00" in str(k)), None)
+    if name is None:
         return None
-    name = name or next(k for k in request.args if "\x00" in k)
     message = f"{name!r} must not contain a NUL byte (%00)"
-    body: dict[str, str] = {"error": message, "parameter": name}
+    body: dict[str, Any] = {"error": message, "parameter": name}
     if request.path.startswith("/ogc"):
         body = {"code": "InvalidParameterValue", "description": message, **body}
+    elif request.method != "GET":
+        body["errors"] = {name: "must not contain a NUL byte"}  # as other refused writes
     response = jsonify(body)
     response.status_code = 400
     return response

@@ -48,7 +48,7 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     page.wait_for_selector("#pks-search-results li[data-kode]")
     assert "Lambakara" in page.locator("#pks-search-results li").first.inner_text()
     page.press("#pks-search", "Enter")
-    page.wait_for_function("document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
+    page.wait_for_function("() => document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
     assert page.locator("#pks-area-title").inner_text() == "Lambakara"
     # the first Gi* of a server process can take a while on a busy machine
     page.wait_for_selector("[data-hotspot=done]", state="attached", timeout=180000)
@@ -77,7 +77,7 @@ def test_planner_searches_reads_brushes_saves_prints(browser, base: str) -> None
     # click an area: value, rank and incidents by kategori under the brushed dates
     box = page.locator(".folium-map").bounding_box()  # the kecamatan around Lambakara, mid-map
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
+    page.wait_for_function("() => document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
     assert "Peringkat" in page.locator("#pks-area").inner_text()
     assert page.locator("#pks-area .pks-incidents-link").count() == 1  # analyst: link to its incidents
 
@@ -135,7 +135,7 @@ def test_viewer_on_a_phone(browser, base: str) -> None:  # type: ignore[no-untyp
     page.fill("#pks-search", "konda")
     page.wait_for_selector("#pks-search-results li[data-kode]")
     page.locator("#pks-search-results li[data-kode]").first.tap()
-    page.wait_for_function("document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
+    page.wait_for_function("() => document.body.dataset.area && document.body.dataset.area.startsWith('74.')")
     assert page.locator("#pks-area .pks-incidents-link").count() == 0  # no incident records for viewers
     page.screenshot(path=f"{SHOTS}/map-panel-390.png")
     page.tap("#pks-area-close")

@@ -129,7 +129,7 @@ def test_a_late_answer_to_older_filters_is_dropped_and_failures_are_shown(  # ty
     page.goto(base + "/?level=kecamatan")
     page.wait_for_selector("body[data-ready='true']", timeout=30000)
     _layers_control(page).check()
-    page.wait_for_function("document.body.dataset.layerhotspots === 'loading'")
+    page.wait_for_function("() => document.body.dataset.layerhotspots === 'loading'")
     assert len(held) == 1
     page.select_option("select[name=level]", "desa")  # a newer request for the desa level
     page.wait_for_selector("body[data-layerhotspots='ready']", timeout=120000)

@@ -64,7 +64,8 @@ def fetch(page, tmp_path: Path, fmt_label: str, *, tap: bool = False) -> Path:  
         button.tap() if tap else button.click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
-    page.wait_for_function("document.body.dataset.download && document.body.dataset.download !== 'working'")
+    page.wait_for_function("() => document.body.dataset.download "
+                           "&& document.body.dataset.download !== 'working'")
     return path
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from html import escape
 
@@ -91,16 +92,23 @@ class OutageState:
                     engine.url.host, engine.url.port, engine.url.database, seconds, refused)
 
 
-_states: dict[int, OutageState] = {}
+_states: weakref.WeakKeyDictionary[Engine, OutageState] = weakref.WeakKeyDictionary()
 _states_lock = threading.Lock()
 
 
 def state_for(engine: Engine) -> OutageState:
     with _states_lock:
-        state = _states.get(id(engine))
+        state = _states.get(engine)
         if state is None:
-            state = _states[id(engine)] = OutageState()
-            event.listen(engine, "connect", lambda *_: state.end(engine))
+            state = _states[engine] = OutageState()
+            ref = weakref.ref(engine)
+
+            def connected(*_: object) -> None:
+                eng = ref()
+                if eng is not None:
+                    state.end(eng)
+
+            event.listen(engine, "connect", connected)
         return state
 
 

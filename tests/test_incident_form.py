@@ -235,7 +235,8 @@ def test_choosing_a_desa_in_the_browser_names_it_and_saves_there(
     page.fill("#kode_desa", str(big_desa["kode"]))
     page.dispatch_event("#kode_desa", "change")
     assert page.locator("#kode_desa-hint").inner_text().startswith(f"{big_desa['nama']} — ")
-    assert page.evaluate("window.pksIncidentMap.getZoom()") >= 11  # flew to the desa
+    # flew to the desa (the flight is animated: wait for it to arrive rather than read mid-flight)
+    page.wait_for_function("() => window.pksIncidentMap.getZoom() >= 11", timeout=10_000)
     page.fill("#event_date", "2019-04-11")
     page.select_option("#kategori", "politik_uang")
     page.click("#save")

@@ -102,7 +102,7 @@ def test_every_factor_of_a_tps_worked_out_by_hand(world) -> None:
     assert post.data["post"] == "polsek-a" and post.value == pytest.approx(11_000, abs=2)
     assert post.points == 7.5  # 15 x (11 - 2) / (20 - 2)
     hotspot = _factor(t1, "hotspot")
-    assert hotspot.skipped and hotspot.points == 0 and "fewer than the minimum" in hotspot.detail
+    assert hotspot.skipped and hotspot.points == 0 and "kurang dari minimum 10" in hotspot.detail
     assert t1.score == 54.6
     assert (t1.computed_category, t1.category, t1.category_source) == ("rawan", "rawan", "computed")
     assert (t1.polsek, t1.polres) == ("a", "p")

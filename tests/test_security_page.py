@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from xml.etree import ElementTree
 
 import pytest
 
@@ -47,6 +48,28 @@ def test_viewer_opens_the_plan_from_the_navigation(browser, base: str) -> None: 
     assert "," in rows.first.locator("td").nth(5).inner_text()  # Indonesian decimal comma
     shot(page, "rencana_desktop")
     assert not watch.outside and not watch.errors, (watch.outside, watch.errors)
+
+
+def test_planner_downloads_the_patrol_plan_as_gpx_and_reads_it_back(browser, base: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The download menu gives the patrol cars' GPS file: a GPX with a waypoint per TPS of the plan."""
+    page, watch = open_as(browser, base, "viewer", accept_downloads=True)
+    page.goto(base + "/rencana")
+    page.wait_for_selector("#sec-downloads")
+    labels = [a.inner_text() for a in page.locator("#sec-downloads a.sec-dl").all()]
+    assert labels[:5] == ["GPX (GPS genggam, OsmAnd)", "KML (Google Earth)", "GeoJSON", "GeoPackage",
+                          "CSV daftar kunjungan"]
+    with page.expect_download() as info:
+        page.click("#sec-dl-patrol-gpx")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".gpx"
+    root = ElementTree.parse(path).getroot()
+    ns = {"g": "http://www.topografix.com/GPX/1/1", "ogr": "http://osgeo.org/gdal"}
+    routes = root.findall("g:rte", ns)
+    assert routes and all(" km · " in r.findtext("g:name", "", ns) for r in routes)  # length and time
+    kinds = [p.findtext("g:extensions/ogr:kind", "", ns) for r in routes for p in r.findall("g:rtept", ns)]
+    assert kinds.count("tps") == 40, kinds  # every TPS of the election, in route order
+    assert not watch.errors, watch.errors
 
 
 def test_phone_and_english(browser, base: str) -> None:  # type: ignore[no-untyped-def]

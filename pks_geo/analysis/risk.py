@@ -270,6 +270,7 @@ TEXTS = {
         "desa_part": "; {n} kejadian lain hanya diketahui desanya",
         "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
         "hotspot_skipped": "Faktor hotspot dilewati: {reason}",
+        "hotspot_few": "{n} kejadian, kurang dari minimum {min}",
         "previous": "{n} kejadian pada {election} dalam {radius:g} km{by}; nilai tertimbang {value:.2f} "
                     "(penuh pada {sat:g})",
         "previous_none": "Tidak ada kejadian pada {election} dalam {radius:g} km",
@@ -291,6 +292,7 @@ TEXTS = {
         "desa_part": "; {n} more located only to the desa",
         "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
         "hotspot_skipped": "Hot spot factor skipped: {reason}",
+        "hotspot_few": "{n} incidents, fewer than the minimum of {min}",
         "previous": "{n} incidents in {election} within {radius:g} km{by}; weighted value {value:.2f} "
                     "(full points at {sat:g})",
         "previous_none": "No incidents in {election} within {radius:g} km",
@@ -356,7 +358,8 @@ def compute_risk(engine: Engine, election: str | None = None, *, data: SecurityD
         posts = _nearest_posts(conn, params, data)
     notes: list[str] = []
     bins, hotspot_note = (_hotspot_bins(engine, date_from, date_to, cfg.hotspot["permutations"],
-                                        cfg.hotspot["fdr"], cfg.hotspot.get("inference", "analytic"))
+                                        cfg.hotspot["fdr"], cfg.hotspot.get("inference", "analytic"),
+                                        texts)
                           if with_hotspots else ({}, "not requested"))
     if hotspot_note:
         notes.append(texts["hotspot_skipped"].format(reason=hotspot_note))
@@ -424,8 +427,10 @@ def _nearest_posts(conn: Connection, params: dict[str, Any],
 
 
 def _hotspot_bins(engine: Engine, date_from: date, date_to: date, permutations: int,
-                  fdr: bool = True, inference: str = "analytic") -> tuple[dict[str, int], str | None]:
-    """Gi* bin per desa code over the window, or ({}, reason) when the factor cannot be used."""
+                  fdr: bool = True, inference: str = "analytic",
+                  texts: dict[str, str] | None = None) -> tuple[dict[str, int], str | None]:
+    """Gi* bin per desa code over the window, or ({}, reason) when the factor cannot be used; the
+    common reason (too few incidents) in the page's language from ``texts``, the rest as given."""
     try:
         from pks_geo.analysis.filters import FilterSet
         from pks_geo.analysis.hotspots import HotspotOptions, hotspots
@@ -435,6 +440,8 @@ def _hotspot_bins(engine: Engine, date_from: date, date_to: date, permutations: 
                       HotspotOptions(method="gi_star", permutations=permutations, fdr=fdr,
                                      inference=inference))
     if result.insufficient_data:
+        if texts is not None and result.reason_code == "few_incidents":
+            return {}, texts["hotspot_few"].format(n=result.n_incidents, min=result.min_incidents)
         return {}, result.reason or "insufficient data"
     table = result.table
     return {str(k): int(v) for k, v in table["gi_bin"].items() if v is not None}, None

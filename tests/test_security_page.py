@@ -72,6 +72,32 @@ def test_planner_downloads_the_patrol_plan_as_gpx_and_reads_it_back(browser, bas
     assert not watch.errors, watch.errors
 
 
+def test_personnel_per_unit_switches_between_profiles(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Personnel per Polres and Polsek under the chosen operation profile; shortfalls stand out."""
+    page, watch = open_as(browser, base, "viewer")
+    page.goto(base + "/")
+    page.click("#nav-security")
+    page.wait_for_selector("#sec-personnel-table")
+    rows = page.locator("#sec-personnel-table tbody tr")
+    assert rows.count() >= 2 and page.locator("#sec-personnel-table tr.sec-unit-polres").count() >= 1
+    first_profile = page.locator("#sec-profile").input_value()
+    required = page.locator("#sec-personnel-table tbody tr").first.locator("td").nth(2).inner_text()
+    other = next(v for v in page.locator("#sec-profile option").evaluate_all("os => os.map(o => o.value)")
+                 if v != first_profile)
+    page.select_option("#sec-profile", other)
+    with page.expect_navigation():
+        page.click("#sec-election-form button[type=submit]")
+    assert f"profile={other}" in page.url and page.locator("#sec-profile").input_value() == other
+    name = page.locator(f"#sec-profile option[value='{other}']").inner_text()
+    assert name in page.inner_text("#sec-profile-used")
+    shortfalls = page.locator("#sec-personnel-table tr.sec-short-row")
+    for i in range(shortfalls.count()):  # every highlighted row has a shortfall above zero
+        assert int(shortfalls.nth(i).locator("td").nth(6).inner_text().replace(".", "")) > 0
+    assert required  # the first profile's figure was read (the profiles' ratios differ, figures may too)
+    shot(page, "rencana_personnel")
+    assert not watch.errors, watch.errors
+
+
 def test_phone_and_english(browser, base: str) -> None:  # type: ignore[no-untyped-def]
     page, watch = open_as(browser, base, "viewer", viewport=PHONE)
     page.goto(base + "/rencana?lang=en")

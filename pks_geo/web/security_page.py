@@ -3,7 +3,9 @@ election by risk, each row with its factor points and the sentence that explains
 
 Operational data: a logged-in user is required whatever the anonymous role grants
 (``require_role(..., signed_in=True)``, as the JSON APIs). Server-rendered first piece: the
-table works without JavaScript; the map, personnel and patrol plan come in later pieces.
+table works without JavaScript. Personnel per Polres and Polsek for a chosen operation profile
+(:func:`pks_geo.analysis.personnel.personnel_plan` on the same risk result, so the categories
+agree with the table). The map and the editable patrol plan come in later pieces.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from flask import Blueprint, request
 from sqlalchemy import text
 
 from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.personnel import personnel_plan
 from pks_geo.analysis.risk import compute_risk
 from pks_geo.web import page_format
+from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
@@ -37,13 +41,17 @@ def security():  # type: ignore[no-untyped-def]
     chosen = (request.args.get("election") or "").strip() or None
     with engine().connect() as conn:
         elections = [tuple(r) for r in conn.execute(ELECTIONS_SQL)]
-    result, error = None, None
+    result, personnel, profiles, error = None, None, [], None
     if elections:
+        security = export_context(request.args).security
+        profiles = [(p.id, p.name) for p in security.profiles.profiles.values()]
+        profile = (request.args.get("profile") or "").strip() or None
         try:
-            result = compute_risk(engine(), chosen, lang=lang, disclosure=request_disclosure())
+            result = compute_risk(engine(), chosen, data=security, lang=lang, disclosure=request_disclosure())
+            personnel = personnel_plan(engine(), result.election.code, profile, data=security, risk=result)
         except ParameterError as exc:
             error = exc.message
     response = render_page("security.html", elections=elections, result=result, error=error,
-                           can_edit=has_role("editor"))
+                           personnel=personnel, profiles=profiles, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -98,6 +98,36 @@ def test_personnel_per_unit_switches_between_profiles(browser, base: str) -> Non
     assert not watch.errors, watch.errors
 
 
+def test_planner_changes_the_patrol_parameters_and_the_plan_is_redrawn(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Fewer TPS per sector make more sectors; the downloads carry the parameters; a bad value
+    is refused with a message naming it and no plan drawn from it."""
+    page, watch = open_as(browser, base, "viewer")
+    page.goto(base + "/rencana")
+    page.wait_for_selector("#sec-sectors")
+    before = page.locator("#sec-sectors tbody tr").count()
+    stops = sum(int(page.locator("#sec-sectors tbody tr").nth(i).locator("td").nth(3).inner_text())
+                for i in range(before))
+    assert stops == 40 and before >= 1
+    page.fill("#sec-max_tps", "2")
+    with page.expect_navigation():
+        page.click("#sec-election-form button[type=submit]")
+    after = page.locator("#sec-sectors tbody tr").count()
+    assert after >= 20 > before, (before, after)  # 40 TPS, at most 2 per sector
+    assert page.locator("#sec-max_tps").input_value() == "2"
+    assert "max_tps=2" in (page.get_attribute("#sec-dl-patrol-gpx", "href") or "")
+    first = page.locator("#sec-sectors tbody tr").first
+    first.locator("summary").click()
+    assert 1 <= first.locator("li").count() <= 2
+    page.fill("#sec-max_tps", "0")  # the form refuses it in the browser (min=1) ...
+    page.click("#sec-election-form button[type=submit]")
+    assert page.evaluate("() => document.querySelector('#sec-max_tps').validity.rangeUnderflow")
+    page.goto(base + "/rencana?max_tps=0")  # ... and the server too, for a link made by hand
+    assert "max_tps" in page.inner_text("#sec-error") and page.locator("#sec-sectors").count() == 0
+    assert page.locator("#sec-downloads").count() == 0  # no download of a plan that was refused
+    shot(page, "rencana_plan_error")
+    assert not watch.errors, watch.errors
+
+
 def test_phone_and_english(browser, base: str) -> None:  # type: ignore[no-untyped-def]
     page, watch = open_as(browser, base, "viewer", viewport=PHONE)
     page.goto(base + "/rencana?lang=en")

@@ -5,7 +5,9 @@ Operational data: a logged-in user is required whatever the anonymous role grant
 (``require_role(..., signed_in=True)``, as the JSON APIs). Server-rendered first piece: the
 table works without JavaScript. Personnel per Polres and Polsek for a chosen operation profile
 (:func:`pks_geo.analysis.personnel.personnel_plan` on the same risk result, so the categories
-agree with the table). The map and the editable patrol plan come in later pieces.
+agree with the table). The patrol plan with its four parameters editable (the same checks and
+names as ``/api/v1/patrol-plan``), its sectors and ordered stops, and downloads that carry the
+parameters. The map comes in a later piece.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from flask import Blueprint, request
 from sqlalchemy import text
 
 from pks_geo.analysis.filters import ParameterError
+from pks_geo.analysis.land_routes import land_grid
+from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import personnel_plan
 from pks_geo.analysis.risk import compute_risk
 from pks_geo.web import page_format
@@ -27,6 +31,8 @@ bp.record_once(lambda state: page_format.init_app(state.app))
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+PLAN_PARAMETERS = ("max_tps", "max_km", "speed", "stop_min")
+"""The patrol plan's editable parameters, named as in ``/api/v1/patrol-plan`` and the export."""
 ELECTIONS_SQL = text("""
 SELECT e.code, e.name FROM election e
 WHERE EXISTS (SELECT 1 FROM polling_site p WHERE p.election_code = e.code)
@@ -41,7 +47,8 @@ def security():  # type: ignore[no-untyped-def]
     chosen = (request.args.get("election") or "").strip() or None
     with engine().connect() as conn:
         elections = [tuple(r) for r in conn.execute(ELECTIONS_SQL)]
-    result, personnel, profiles, error = None, None, [], None
+    result, personnel, plan, profiles, error = None, None, None, [], None
+    plan_args = {k: (request.args.get(k) or "").strip() for k in PLAN_PARAMETERS}
     if elections:
         security = export_context(request.args).security
         profiles = [(p.id, p.name) for p in security.profiles.profiles.values()]
@@ -49,9 +56,13 @@ def security():  # type: ignore[no-untyped-def]
         try:
             result = compute_risk(engine(), chosen, data=security, lang=lang, disclosure=request_disclosure())
             personnel = personnel_plan(engine(), result.election.code, profile, data=security, risk=result)
+            config = check_config(security.patrol, plan_args)
+            plan = plan_sectors(result.items, security, config, result.election.code, None,
+                                land_grid(engine()))
         except ParameterError as exc:
-            error = exc.message
+            error = f"{exc.parameter}: {exc.message}" if exc.parameter else exc.message
     response = render_page("security.html", elections=elections, result=result, error=error,
-                           personnel=personnel, profiles=profiles, can_edit=has_role("editor"))
+                           personnel=personnel, profiles=profiles, plan=plan,
+                           plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -128,6 +128,36 @@ def test_planner_changes_the_patrol_parameters_and_the_plan_is_redrawn(browser, 
     assert not watch.errors, watch.errors
 
 
+def test_planner_sorts_and_filters_the_tps_table(browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_as(browser, base, "viewer")
+    page.goto(base + "/rencana")
+    page.wait_for_selector("#sec-tps")
+    cells = page.locator("#sec-tps tbody td:nth-child(6)").all_inner_texts()
+    scores = [float(x.replace(",", ".")) for x in cells]
+    assert len(scores) == 40 and scores == sorted(scores, reverse=True)  # highest score first
+    categories = page.locator("#sec-tps tbody td.sec-cat").all_inner_texts()
+    wanted = max(set(categories), key=categories.count)
+    page.select_option("#sec-category", wanted)
+    page.select_option("#sec-sort", "desa")
+    with page.expect_navigation():
+        page.click("#sec-table-form button[type=submit]")
+    shown = page.locator("#sec-tps tbody td.sec-cat").all_inner_texts()
+    assert shown and set(shown) == {wanted} and len(shown) == categories.count(wanted)
+    desa = page.locator("#sec-tps tbody td:nth-child(2)").all_inner_texts()
+    assert desa == sorted(desa)
+    heading = f"({len(shown)} / 40 TPS)" if len(shown) < 40 else "(40 TPS)"
+    assert heading in page.inner_text("#sec-risk-h")
+    absent = next((c for c in ("sangat rawan", "rawan", "kurang rawan") if c not in categories), None)
+    if absent is not None:  # a category no TPS has leaves the table empty, the plans whole
+        page.select_option("#sec-category", absent)
+        with page.expect_navigation():
+            page.click("#sec-table-form button[type=submit]")
+        assert page.locator("#sec-tps tbody tr").count() == 0
+        assert "(0 / 40 TPS)" in page.inner_text("#sec-risk-h")
+    assert page.locator("#sec-personnel-table").count() == 1  # the plans still cover every TPS
+    assert not watch.errors, watch.errors
+
+
 def test_phone_and_english(browser, base: str) -> None:  # type: ignore[no-untyped-def]
     page, watch = open_as(browser, base, "viewer", viewport=PHONE)
     page.goto(base + "/rencana?lang=en")

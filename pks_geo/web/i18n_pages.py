@@ -51,6 +51,12 @@ PAGES: dict[str, dict[str, str]] = {
     "sec_start": {"id": "Berangkat dari", "en": "Starts at"},
     "sec_minutes": {"id": "Menit", "en": "Minutes"},
     "sec_stops": {"id": "Urutan TPS", "en": "TPS in order"},
+    "sec_sort": {"id": "Urutkan", "en": "Sort by"},
+    "sec_sort_score": {"id": "Skor tertinggi", "en": "Highest score"},
+    "sec_sort_polsek": {"id": "Polsek", "en": "Polsek"},
+    "sec_sort_desa": {"id": "Desa", "en": "Desa"},
+    "sec_all": {"id": "Semua", "en": "All"},
+    "sec_apply": {"id": "Terapkan", "en": "Apply"},
     "nav_briefing": {"id": "Briefing", "en": "Briefings"},
     "nav_import": {"id": "Impor", "en": "Import"},
 }

@@ -19,7 +19,8 @@ from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import personnel_plan
-from pks_geo.analysis.risk import compute_risk
+from pks_geo.analysis.risk import TpsRisk, compute_risk
+from pks_geo.models import KERAWANAN
 from pks_geo.web import page_format
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
@@ -33,11 +34,32 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
 PLAN_PARAMETERS = ("max_tps", "max_km", "speed", "stop_min")
 """The patrol plan's editable parameters, named as in ``/api/v1/patrol-plan`` and the export."""
+TABLE_ORDERS = ("score", "polsek", "desa")
+"""How the TPS table may be sorted (``sort``): highest score first, or by Polsek / desa name."""
 ELECTIONS_SQL = text("""
 SELECT e.code, e.name FROM election e
 WHERE EXISTS (SELECT 1 FROM polling_site p WHERE p.election_code = e.code)
 ORDER BY e.voting_day DESC
 """)
+
+
+def table_rows(items: list[TpsRisk], category: str | None, polsek: str | None, order: str) -> list[TpsRisk]:
+    """The TPS table's rows: filtered by category and Polsek and sorted, in Python over the one
+    risk result (the personnel and patrol plans keep using every TPS of the election)."""
+    rows = [t for t in items if (category is None or t.category == category)
+            and (polsek is None or t.polsek == polsek)]
+    if order == "polsek":
+        return sorted(rows, key=lambda t: (t.polsek_nama or "", -t.score))
+    if order == "desa":
+        return sorted(rows, key=lambda t: (t.desa_nama or t.desa_kode or "", t.no_tps))
+    return sorted(rows, key=lambda t: -t.score)
+
+
+def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """A filter value from the query, or None when absent or not one of ``allowed`` (ignored, as
+    a select can only send listed values)."""
+    value = (request.args.get(name) or "").strip()
+    return value if value in allowed else None
 
 
 @bp.get("/rencana")
@@ -61,7 +83,16 @@ def security():  # type: ignore[no-untyped-def]
                                 land_grid(engine()))
         except ParameterError as exc:
             error = f"{exc.parameter}: {exc.message}" if exc.parameter else exc.message
+    rows, polsek_options = [], []
+    sort = _choice("sort", TABLE_ORDERS) or "score"
+    if result is not None:
+        polsek_options = sorted({(t.polsek, t.polsek_nama or t.polsek) for t in result.items if t.polsek},
+                                key=lambda p: p[1])
+        rows = table_rows(result.items, _choice("category", KERAWANAN),
+                          _choice("polsek", [p[0] for p in polsek_options]), sort)
     response = render_page("security.html", elections=elections, result=result, error=error,
+                           rows=rows, polsek_options=polsek_options, categories=KERAWANAN, sort=sort,
+                           orders=TABLE_ORDERS,
                            personnel=personnel, profiles=profiles, plan=plan,
                            plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP

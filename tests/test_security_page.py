@@ -9,6 +9,7 @@ from datetime import date
 from xml.etree import ElementTree
 
 import pytest
+from sqlalchemy import text
 
 from pks_geo.web import create_app
 from pks_geo.web.background import serve_in_background
@@ -155,6 +156,54 @@ def test_planner_sorts_and_filters_the_tps_table(browser, base: str) -> None:  #
         assert page.locator("#sec-tps tbody tr").count() == 0
         assert "(0 / 40 TPS)" in page.inner_text("#sec-risk-h")
     assert page.locator("#sec-personnel-table").count() == 1  # the plans still cover every TPS
+    assert not watch.errors, watch.errors
+
+
+def test_editor_sets_and_clears_a_manual_category_with_a_reason(browser, base: str, db: PagesDb) -> None:  # type: ignore[no-untyped-def]
+    """From the table row, audited as the API; a too short reason is refused and nothing stored;
+    viewers have no form."""
+    viewer, _ = open_as(browser, base, "viewer")
+    viewer.goto(base + "/rencana")
+    viewer.wait_for_selector("#sec-tps")
+    assert viewer.locator(".sec-override-form").count() == 0
+    page, watch = open_as(browser, base, "editor")
+    page.goto(base + "/rencana")
+    row = page.locator("#sec-tps tbody tr").nth(3)
+    kode = row.get_attribute("data-kode")
+    row.locator("details.sec-override summary").click()
+    row.locator("select[name=kategori]").select_option("sangat rawan")
+    row.locator("input[name=reason]").fill("abc")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert "alasan" in page.inner_text("#sec-override-error")
+    with db.engine.connect() as conn:
+        count = "SELECT count(*) FROM {} WHERE kode_tps = :k"
+        assert conn.execute(text(count.format("tps_risk_override")), {"k": kode}).scalar() == 0
+    row = page.locator(f"#tps-{kode}")
+    row.locator("details.sec-override summary").click()
+    row.locator("select[name=kategori]").select_option("sangat rawan")
+    row.locator("input[name=reason]").fill("Laporan Polsek: sengketa batas desa memanas")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert kode in page.inner_text("#sec-override-done")
+    row = page.locator(f"#tps-{kode}")
+    assert row.locator("td.sec-cat").inner_text() == "sangat rawan"
+    source_when_set = row.locator("td").nth(4).inner_text()
+    with db.engine.connect() as conn:
+        actions = conn.execute(text("SELECT action, actor FROM audit_event WHERE entity_id LIKE :k "
+                                    "ORDER BY id"), {"k": f"%:{kode}"}).all()
+    assert [tuple(a) for a in actions] == [("override_set", "edo")]
+    row.locator("details.sec-override summary").click()
+    row.locator("select[name=kategori]").select_option("")
+    row.locator("input[name=reason]").fill("Situasi sudah kondusif")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert page.locator(f"#tps-{kode} td").nth(4).inner_text() != source_when_set  # computed again
+    with db.engine.connect() as conn:
+        actions = conn.execute(text("SELECT action FROM audit_event WHERE entity_id LIKE :k ORDER BY id"),
+                               {"k": f"%:{kode}"}).scalars().all()
+    assert actions == ["override_set", "override_clear"]
+    shot(page, "rencana_override")
     assert not watch.errors, watch.errors
 
 

@@ -12,7 +12,7 @@ parameters. The map comes in a later piece.
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
 from sqlalchemy import text
 
 from pks_geo.analysis.filters import ParameterError
@@ -20,10 +20,11 @@ from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import personnel_plan
 from pks_geo.analysis.risk import TpsRisk, compute_risk
+from pks_geo.analysis.risk_overrides import clear_override, set_override
 from pks_geo.models import KERAWANAN
 from pks_geo.web import page_format
 from pks_geo.web.api_export import export_context
-from pks_geo.web.auth import has_role, page_texts, render_page, require_role
+from pks_geo.web.auth import current_user, has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
 
@@ -97,3 +98,30 @@ def security():  # type: ignore[no-untyped-def]
                            plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
+
+
+@bp.post("/rencana/kategori")
+@require_role("editor")
+def set_category():  # type: ignore[no-untyped-def]
+    """An editor sets (kategori chosen) or clears (kategori empty) a TPS's manual category with a
+    reason, from the table row; the same rules and audit as ``/api/v1/tps-risk/override``. Back to
+    the page with the outcome (``override=set|cleared`` or ``override_error=<field>``)."""
+    form = request.form
+    election, kode_tps = form.get("election", ""), form.get("kode_tps", "")
+    kategori, reason = form.get("kategori", ""), form.get("reason", "")
+    user = current_user()
+    actor = user.username if user else "anonymous"
+    outcome: dict[str, str] = {}
+    try:
+        if kategori:
+            set_override(engine(), election, kode_tps, kategori, reason, actor=actor)
+            outcome = {"override": "set"}
+        else:
+            cleared = clear_override(engine(), election, kode_tps, actor=actor, reason=reason)
+            outcome = {"override": "cleared"} if cleared else {"override_error": "kode_tps"}
+    except ParameterError as exc:
+        outcome = {"override_error": exc.parameter or "kategori"}
+    lang = request.args.get("lang") or form.get("lang")
+    extra = {"lang": lang} if lang in ("id", "en") else {}
+    return redirect(url_for("security_page.security", election=election, tps=kode_tps, **outcome, **extra)
+                    + f"#tps-{kode_tps}")

@@ -61,9 +61,11 @@ class Watch:
 
 
 def open_as(browser, base: str, role: str | None, viewport: dict[str, int] = DESKTOP,
-            accept_downloads: bool = False):  # type: ignore[no-untyped-def]
-    """A new page (own context) logged in as the user of ``role`` (None: anonymous), and its Watch."""
-    context = browser.new_context(viewport=viewport, accept_downloads=accept_downloads)
+            accept_downloads: bool = False, mobile: bool = False):  # type: ignore[no-untyped-def]
+    """A new page (own context) logged in as the user of ``role`` (None: anonymous), and its Watch;
+    ``mobile``: a phone's browser (touch, mobile viewport rules), for tests that ``.tap()``."""
+    context = browser.new_context(viewport=viewport, accept_downloads=accept_downloads,
+                                  is_mobile=mobile, has_touch=mobile)
     page = context.new_page()
     watch = Watch(urlparse(base).netloc)
     watch.attach(page)

@@ -382,3 +382,15 @@ def _merge_data_pages() -> None:
 
 
 _merge_data_pages()
+
+
+def _merge_security() -> None:
+    """The Rencana Pengamanan map's and sector sheets' texts: :mod:`pks_geo.web.i18n_security`."""
+    from pks_geo.web.i18n_security import SECURITY
+
+    clash = set(SECURITY) & set(CATALOGUE)
+    assert not clash, f"message ids defined twice: {sorted(clash)}"
+    CATALOGUE.update(SECURITY)
+
+
+_merge_security()

@@ -7,7 +7,7 @@ table works without JavaScript. Personnel per Polres and Polsek for a chosen ope
 (:func:`pks_geo.analysis.personnel.personnel_plan` on the same risk result, so the categories
 agree with the table). The patrol plan with its four parameters editable (the same checks and
 names as ``/api/v1/patrol-plan``), its sectors and ordered stops, and downloads that carry the
-parameters. The map comes in a later piece.
+parameters. The map (:mod:`pks_geo.web.security_map`) draws the same risk result and plan.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
+from pks_geo.web.security_map import category_counts, map_payload
 
 bp = Blueprint("security_page", __name__)
 bp.record_once(lambda state: page_format.init_app(state.app))
@@ -66,7 +67,7 @@ def _choice(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
 @bp.get("/rencana")
 @require_role("viewer", signed_in=True)
 def security():  # type: ignore[no-untyped-def]
-    lang, _texts = page_texts()
+    lang, texts = page_texts()
     chosen = (request.args.get("election") or "").strip() or None
     with engine().connect() as conn:
         elections = [tuple(r) for r in conn.execute(ELECTIONS_SQL)]
@@ -95,6 +96,8 @@ def security():  # type: ignore[no-untyped-def]
                            rows=rows, polsek_options=polsek_options, categories=KERAWANAN, sort=sort,
                            orders=TABLE_ORDERS,
                            personnel=personnel, profiles=profiles, plan=plan,
+                           map_data=map_payload(result, plan, texts) if result else None,
+                           legend=category_counts(result) if result else [],
                            plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

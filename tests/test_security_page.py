@@ -46,6 +46,9 @@ def test_viewer_opens_the_plan_from_the_navigation(browser, base: str) -> None: 
     first.locator("summary").click()
     items = first.locator("li")
     assert items.count() >= 1 and len(items.first.inner_text()) > 10
+    named = first.locator("li strong").all_inner_texts()  # factors by name, not by identifier
+    assert "Jumlah DPT" in named and "dpt" not in named, named
+    assert rows.first.locator("td").nth(4).inner_text() in ("dihitung", "resmi (daftar TPS)", "manual")
     assert "," in rows.first.locator("td").nth(5).inner_text()  # Indonesian decimal comma
     shot(page, "rencana_desktop")
     assert not watch.outside and not watch.errors, (watch.outside, watch.errors)
@@ -123,9 +126,15 @@ def test_planner_changes_the_patrol_parameters_and_the_plan_is_redrawn(browser, 
     page.click("#sec-election-form button[type=submit]")
     assert page.evaluate("() => document.querySelector('#sec-max_tps').validity.rangeUnderflow")
     page.goto(base + "/rencana?max_tps=0")  # ... and the server too, for a link made by hand
-    assert "max_tps" in page.inner_text("#sec-error") and page.locator("#sec-sectors").count() == 0
+    message = page.inner_text("#sec-error")  # the field's label and its range, in Bahasa Indonesia
+    assert "TPS per sektor (maks.) harus berupa angka antara 1 dan 200" in message, message
+    assert "expected" not in message and page.locator("#sec-sectors").count() == 0
+    assert page.get_attribute("#sec-max_tps", "aria-invalid") == "true"
     assert page.locator("#sec-downloads").count() == 0  # no download of a plan that was refused
     shot(page, "rencana_plan_error")
+    page.goto(base + "/rencana?max_km=0.01&lang=en")  # ... and in English with ?lang=en
+    message = page.inner_text("#sec-error")
+    assert "Sector span (max km) must be a number between 0.1 and 200" in message, message
     assert not watch.errors, watch.errors
 
 

@@ -268,12 +268,17 @@ def _rounded(geom: Any) -> dict[str, Any]:
     return mapping(shapely.transform(geom, lambda c: np.round(c, 6)))
 
 
+PARAMETER_LIMITS: dict[str, tuple[str, float, float, type]] = {
+    "max_tps": ("max_tps", 1, 200, int), "max_km": ("max_diameter_m", 0.1, 200, float),
+    "speed": ("speed_kmh", 1, 200, float), "stop_min": ("stop_minutes", 0, 240, float)}
+"""Request parameter -> (PatrolConfig field, lowest, highest, type); shared with the page, which
+names the same limits in its own language."""
+
+
 def check_config(config: PatrolConfig, overrides: dict[str, Any]) -> PatrolConfig:
     """Apply request overrides (``max_tps``, ``max_km``, ``speed``, ``stop_min``) with checks."""
-    limits = {"max_tps": ("max_tps", 1, 200, int), "max_km": ("max_diameter_m", 0.1, 200, float),
-              "speed": ("speed_kmh", 1, 200, float), "stop_min": ("stop_minutes", 0, 240, float)}
     changes: dict[str, Any] = {}
-    for name, (attr, low, high, kind) in limits.items():
+    for name, (attr, low, high, kind) in PARAMETER_LIMITS.items():
         raw = overrides.get(name)
         if raw is None or raw == "":
             continue

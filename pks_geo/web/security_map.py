@@ -23,7 +23,7 @@ CATEGORY_COLORS = {"kurang rawan": "#fed976", "rawan": "#fd8d3c", "sangat rawan"
 printed sector sheet use the same colours."""
 ROUTE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 """ColorBrewer Dark2: neighbouring sectors' routes told apart (cycled by sector number)."""
-MAP_TEXTS = ("sec_sector", "sec_stop_order", "sec_start", "sec_minutes", "sec_map_no_plan")
+MAP_TEXTS = ("sec_sector", "sec_stop_order", "sec_start", "sec_minutes")
 """Catalogue entries the script needs for its tooltips, passed in the page's language."""
 
 

@@ -28,6 +28,7 @@ from pks_geo.web.auth import current_user, has_role, page_texts, render_page, re
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.security_map import category_counts, map_payload
+from pks_geo.web.security_messages import factor_label, parameter_message, source_label
 
 bp = Blueprint("security_page", __name__)
 bp.record_once(lambda state: page_format.init_app(state.app))
@@ -71,7 +72,7 @@ def security():  # type: ignore[no-untyped-def]
     chosen = (request.args.get("election") or "").strip() or None
     with engine().connect() as conn:
         elections = [tuple(r) for r in conn.execute(ELECTIONS_SQL)]
-    result, personnel, plan, profiles, error = None, None, None, [], None
+    result, personnel, plan, profiles, error, error_field = None, None, None, [], None, None
     plan_args = {k: (request.args.get(k) or "").strip() for k in PLAN_PARAMETERS}
     if elections:
         security = export_context(request.args).security
@@ -84,7 +85,7 @@ def security():  # type: ignore[no-untyped-def]
             plan = plan_sectors(result.items, security, config, result.election.code, None,
                                 land_grid(engine()))
         except ParameterError as exc:
-            error = f"{exc.parameter}: {exc.message}" if exc.parameter else exc.message
+            error, error_field = parameter_message(exc, plan_args, texts, lang), exc.parameter
     rows, polsek_options = [], []
     sort = _choice("sort", TABLE_ORDERS) or "score"
     if result is not None:
@@ -93,6 +94,7 @@ def security():  # type: ignore[no-untyped-def]
         rows = table_rows(result.items, _choice("category", KERAWANAN),
                           _choice("polsek", [p[0] for p in polsek_options]), sort)
     response = render_page("security.html", elections=elections, result=result, error=error,
+                           error_field=error_field, factor_label=factor_label, source_label=source_label,
                            rows=rows, polsek_options=polsek_options, categories=KERAWANAN, sort=sort,
                            orders=TABLE_ORDERS,
                            personnel=personnel, profiles=profiles, plan=plan,

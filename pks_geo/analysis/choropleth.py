@@ -40,6 +40,7 @@ from pks_geo.analysis.filters import (
     single_value,
 )
 from pks_geo.analysis.palettes import DEFAULT_PALETTE
+from pks_geo.analysis.params import check_names
 from pks_geo.analysis.simplify import display_geometries
 
 CHOROPLETH_PARAMETERS = FILTER_PARAMETERS + ("metric", "scheme", "k", "breaks", "palette", "smooth",
@@ -65,9 +66,7 @@ class ChoroplethRequest:
 def parse_choropleth_args(args: Mapping[str, Any], engine: Engine,
                           default_lang: str = "id") -> ChoroplethRequest:
     """Validate all parameters; unknown names and values raise :class:`ParameterError`."""
-    for name in args:
-        if name not in CHOROPLETH_PARAMETERS:
-            raise ParameterError(name, f"unknown parameter; known: {', '.join(CHOROPLETH_PARAMETERS)}")
+    check_names(args, CHOROPLETH_PARAMETERS, also=())
     metric = single_value(args, "metric") or "count"
     smooth = single_value(args, "smooth") or None
     if smooth == "none":

@@ -26,13 +26,22 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo.analysis.params import (
+    ParameterError,
+    check_choice,
+    multi_values,
+    parse_bool,
+    parse_date,
+    parse_number,
+    single_value,
+)
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.models import KATEGORI, STAGES
 
@@ -44,31 +53,9 @@ FILTER_PARAMETERS = ("level", "from", "to", "election", "stage", "kategori", "so
                      "verified", "within")
 """Request/CLI parameter names understood by :func:`parse_filters`."""
 
-_TRUE = {"1", "true", "yes", "ya", "on"}
-_FALSE = {"0", "false", "no", "tidak", "off", ""}
-
-
-class ParameterError(ValueError):
-    """A request or CLI parameter has an unknown or malformed value."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-        self.message = message
-
-
-def parse_number(name: str, raw: str | None, kind: Callable[[str], Any], default: Any,
-                 low: float, high: float) -> Any:
-    """A numeric parameter within [low, high]; ``default`` when absent. Errors name ``name``."""
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ParameterError(name, f"expected a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ParameterError(name, f"must be between {low:g} and {high:g}, got {raw}")
-    return value
+__all__ = ["AREA_LEVELS", "FILTER_PARAMETERS", "LEVEL_COLUMN", "FilterSet", "ParameterError", "multi_values",
+           "parse_bool", "parse_filters", "parse_number", "single_value"]
+"""The parameter primitives (:mod:`pks_geo.analysis.params`) are re-exported for older imports."""
 
 
 @dataclass(frozen=True)
@@ -152,55 +139,6 @@ class FilterSet:
         }
 
 
-def multi_values(args: Mapping[str, Any], name: str) -> list[str]:
-    """All values of ``name``: repeated parameters and comma-separated lists both work."""
-    if hasattr(args, "getlist"):
-        raw: Iterable[Any] = args.getlist(name)  # werkzeug MultiDict
-    else:
-        value = args.get(name)
-        raw = [] if value is None else value if isinstance(value, list | tuple) else [value]
-    out: list[str] = []
-    for item in raw:
-        if item is None:
-            continue
-        out.extend(part.strip() for part in str(item).split(",") if part.strip())
-    return out
-
-
-def single_value(args: Mapping[str, Any], name: str) -> str | None:
-    values = multi_values(args, name)
-    if len(values) > 1:
-        raise ParameterError(name, f"give one value, got {', '.join(values)}")
-    return values[0] if values else None
-
-
-def _date(args: Mapping[str, Any], name: str) -> date | None:
-    value = single_value(args, name)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ParameterError(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
-def parse_bool(value: str | None, name: str) -> bool:
-    """Accept 1/0, true/false, yes/no, ya/tidak, on/off (case-insensitive)."""
-    text_value = (value or "").strip().lower()
-    if text_value in _TRUE:
-        return True
-    if text_value in _FALSE:
-        return False
-    raise ParameterError(name, f"expected true or false, got {value!r}")
-
-
-def _check_choice(name: str, value: str | None, allowed: Iterable[str]) -> str | None:
-    allowed = tuple(allowed)
-    if value is not None and value not in allowed:
-        raise ParameterError(name, f"unknown value {value!r}; expected one of {', '.join(allowed)}")
-    return value
-
-
 def _known(conn: Connection, sql: str) -> list[str]:
     return [row[0] for row in conn.execute(text(sql))]
 
@@ -213,14 +151,15 @@ def parse_filters(args: Mapping[str, Any], engine: Engine | Connection, *,
     Election codes, sources and ``within`` are checked against the database so that a
     typo gives a 400 naming the parameter instead of a silently empty map.
     """
-    level = _check_choice("level", single_value(args, "level") or default_level, levels)
-    date_from, date_to = _date(args, "from"), _date(args, "to")
+    level = check_choice("level", single_value(args, "level") or default_level, levels)
+    date_from = parse_date("from", single_value(args, "from"))
+    date_to = parse_date("to", single_value(args, "to"))
     if date_from and date_to and date_from > date_to:
         raise ParameterError("from", f"from ({date_from}) is after to ({date_to})")
-    stage = _check_choice("stage", single_value(args, "stage"), STAGES)
+    stage = check_choice("stage", single_value(args, "stage"), STAGES)
     kategori = tuple(dict.fromkeys(multi_values(args, "kategori")))
     for value in kategori:
-        _check_choice("kategori", value, KATEGORI)
+        check_choice("kategori", value, KATEGORI)
     verified = parse_bool(single_value(args, "verified"), "verified")
     election = single_value(args, "election")
     sources = tuple(dict.fromkeys(multi_values(args, "source")))

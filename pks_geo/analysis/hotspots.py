@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,10 +51,11 @@ from scipy.sparse import csr_matrix
 from sqlalchemy import Engine
 
 from pks_geo.analysis import significance as sig
-from pks_geo.analysis.aggregate import aggregate
+from pks_geo.analysis.aggregate import aggregate, check_metric
 from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import FilterSet
-from pks_geo.analysis.weights import AreaWeights, area_weights
+from pks_geo.analysis.params import ParameterError, check_choice, parse_bool, parse_number, single_value
+from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, AreaWeights, area_weights
 
 METHODS = ("gi_star", "lisa")
 INFERENCES = sig.INFERENCES
@@ -429,3 +431,40 @@ def feature_collection(result: HotspotResult, geometries: dict[str, str], lang: 
     return {"type": "FeatureCollection", **result.meta(), "disclosure": disclosure.meta(),
             "significance": hotspot_text.significance_members(result, lang, level), "level": level, **extra,
             "features": area_features(hotspot_text.explained_table(result, lang), geometries)}
+
+
+# --- request parameters (GET /api/v1/hotspots, /emerging, /emerging/compare and the hotspots export) ---
+
+STAT_PARAMETERS = ("metric", "smooth", "method", "inference", "permutations", "fdr", "seed", "weights",
+                   "band_m", "min_incidents")
+"""Parameter names read by :func:`parse_metric` and :func:`parse_options` (besides the filters)."""
+
+
+def parse_metric(args: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``metric`` (default ``count``) and ``smooth``, checked together."""
+    metric, smooth = single_value(args, "metric") or "count", single_value(args, "smooth")
+    check_metric(metric, smooth)
+    return metric, smooth
+
+
+def parse_options(args: Mapping[str, Any], method_allowed: tuple[str, ...] = METHODS) -> HotspotOptions:
+    """The hot-spot options of a request or export (names, defaults and limits in one place)."""
+    def number(name: str, kind: Any, default: Any, low: float, high: float) -> Any:
+        return parse_number(name, single_value(args, name), kind, default, low, high)
+
+    kind = check_choice("weights", single_value(args, "weights") or "queen", WEIGHT_KINDS)
+    band = number("band_m", float, None, *BAND_RANGE_M)
+    if kind == "distance" and band is None:
+        raise ParameterError("band_m", "weights=distance needs band_m (metres)")
+    if kind != "distance" and band is not None:
+        raise ParameterError("band_m", "band_m applies only to weights=distance")
+    low, high = PERMUTATION_RANGE
+    method = check_choice("method", single_value(args, "method") or "gi_star", method_allowed)
+    inference = check_choice("inference", single_value(args, "inference") or DEFAULT_INFERENCE[str(method)],
+                             INFERENCES)
+    return HotspotOptions(
+        method=str(method), weights=str(kind), band_m=band, inference=inference,
+        permutations=number("permutations", int, None, low, high),
+        seed=number("seed", int, DEFAULT_SEED, 0, 2**32 - 1),
+        fdr=parse_bool(single_value(args, "fdr") or "true", "fdr"),
+        min_incidents=number("min_incidents", int, DEFAULT_MIN_INCIDENTS, 1, 1_000_000))

@@ -16,6 +16,14 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo.analysis.params import (
+    ParameterError,
+    check_choice,
+    check_names,
+    multi_values,
+    parse_date,
+    single_value,
+)
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.models import INCIDENT_STATUS, KATEGORI, STAGES
 
@@ -25,15 +33,6 @@ MAX_LIMIT = 1000
 FILTER_PARAMETERS = ("from", "to", "kategori", "kecamatan", "desa", "bbox", "election", "stage",
                      "source", "status", "q", "limit", "offset", "after")
 TPS_PARAMETERS = ("election", "kecamatan", "desa")
-
-
-class ParameterError(ValueError):
-    """A query parameter is malformed or names nothing known; ``parameter`` says which."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -108,29 +107,8 @@ def like_escape(word: str) -> str:
 
 # --- parameter parsing -------------------------------------------------------------------
 
-def _values(args: Mapping[str, Sequence[str]], name: str) -> list[str]:
-    """All values of a parameter, repeated (``?kategori=a&kategori=b``) or comma-separated."""
-    out: list[str] = []
-    for raw in args.get(name, ()):
-        out.extend(part.strip() for part in raw.split(",") if part.strip())
-    return out
-
-
 def _single(args: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = [v.strip() for v in args.get(name, ()) if v.strip()]
-    if len(values) > 1:
-        raise ParameterError(name, f"{name} may be given only once")
-    return values[0] if values else None
-
-
-def _date(args: Mapping[str, Sequence[str]], name: str) -> date | None:
-    value = _single(args, name)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ParameterError(name, f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+    return single_value(args, name, split=False)
 
 
 def _int(args: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int) -> int:
@@ -166,7 +144,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 def _codes(conn: Connection, args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
     """Kemendagri codes of loaded areas at level ``name`` (dots optional); unknown ones refused."""
     codes = []
-    for raw in _values(args, name):
+    for raw in multi_values(args, name):
         kode = normalize_kode(raw)
         expected_dots = 2 if name == "kecamatan" else 3
         if kode is None or kode.count(".") != expected_dots:
@@ -182,12 +160,6 @@ def _codes(conn: Connection, args: Mapping[str, Sequence[str]], name: str) -> tu
     return tuple(dict.fromkeys(codes))
 
 
-def _choice(value: str | None, name: str, allowed: Sequence[str]) -> str | None:
-    if value is not None and value not in allowed:
-        raise ParameterError(name, f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
 def check_election(conn: Connection, code: str | None, name: str = "election") -> str | None:
     if code is not None and conn.execute(text("SELECT 1 FROM election WHERE code = :c"),
                                          {"c": code}).first() is None:
@@ -196,22 +168,15 @@ def check_election(conn: Connection, code: str | None, name: str = "election") -
     return code
 
 
-def check_names(args: Mapping[str, Sequence[str]], allowed: Sequence[str]) -> None:
-    """Refuse unknown parameter names: a typo such as ``kategory=`` must not silently return all."""
-    for name in args:
-        if name not in allowed and name != "lang":
-            raise ParameterError(name, f"unknown parameter {name!r} (known: {', '.join(allowed)})")
-
-
 def parse_incident_filter(engine: Engine, args: Mapping[str, Sequence[str]]) -> IncidentFilter:
     """Validate query parameters into a filter, raising :class:`ParameterError` on the first bad one."""
     check_names(args, FILTER_PARAMETERS)
-    date_from, date_to = _date(args, "from"), _date(args, "to")
+    date_from, date_to = parse_date("from", _single(args, "from")), parse_date("to", _single(args, "to"))
     if date_from and date_to and date_from > date_to:
         raise ParameterError("from", f"from ({date_from}) is after to ({date_to})")
-    kategori = tuple(dict.fromkeys(_values(args, "kategori")))
+    kategori = tuple(dict.fromkeys(multi_values(args, "kategori")))
     for value in kategori:
-        _choice(value, "kategori", KATEGORI)
+        check_choice("kategori", value, KATEGORI)
     source = _single(args, "source")
     if source is not None and len(source) > 100:
         raise ParameterError("source", "source must be at most 100 characters")
@@ -224,8 +189,8 @@ def parse_incident_filter(engine: Engine, args: Mapping[str, Sequence[str]]) -> 
             kecamatan=_codes(conn, args, "kecamatan"), desa=_codes(conn, args, "desa"),
             bbox=parse_bbox(_single(args, "bbox")),
             election=check_election(conn, _single(args, "election")),
-            stage=_choice(_single(args, "stage"), "stage", STAGES), source=source,
-            status=_choice(_single(args, "status"), "status", INCIDENT_STATUS), q=q,
+            stage=check_choice("stage", _single(args, "stage"), STAGES), source=source,
+            status=check_choice("status", _single(args, "status"), INCIDENT_STATUS), q=q,
             limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
             offset=_int(args, "offset", 0, 0, 10**9), after=_after(args))
 

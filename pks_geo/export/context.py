@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from pks_geo.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure
-from pks_geo.analysis.filters import FilterSet, ParameterError, parse_filters, single_value
+from pks_geo.analysis.filters import FilterSet, parse_filters
+from pks_geo.analysis.params import check_names, single_value
 from pks_geo.analysis.security_data import SecurityData, load_security_data
 from pks_geo.auth import role_at_least
 
@@ -53,7 +54,4 @@ class ExportContext:
 
     def check_names(self, allowed: tuple[str, ...]) -> None:
         """Refuse unknown parameter names: a typo must not silently export everything."""
-        for name in self.args:
-            if name not in allowed and name != "lang":
-                raise ParameterError(name, f"unknown parameter {name!r} for this dataset; known: "
-                                           f"{', '.join(sorted(allowed))}")
+        check_names(self.args, sorted(allowed), where=" for this dataset")

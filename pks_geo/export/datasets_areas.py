@@ -12,15 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from pks_geo.analysis import hotspots
-from pks_geo.analysis.aggregate import check_metric
 from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS, build_choropleth, parse_choropleth_args
-from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError, parse_bool, parse_number
-from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
+from pks_geo.analysis.filters import FILTER_PARAMETERS
+from pks_geo.analysis.weights import area_layer
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
 
-HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, "metric", "smooth", "method", "inference", "permutations", "fdr",
-                      "seed", "weights", "band_m", "min_incidents")
+HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, *hotspots.STAT_PARAMETERS)
 AGGREGATE_SOURCE = "Incident records of pks-geo (table incident), counted per area; DPT from the TPS lists"
 
 
@@ -67,35 +65,9 @@ def _items(args: Any) -> list[tuple[str, Any]]:
     return list(args.items())
 
 
-def _number(ctx: ExportContext, name: str, kind: Any, default: Any, low: float, high: float) -> Any:
-    return parse_number(name, ctx.value(name), kind, default, low, high)
-
-
 def hotspot_options(ctx: ExportContext) -> hotspots.HotspotOptions:
     """The same options (names, defaults, limits) as ``GET /api/v1/hotspots``."""
-    kind = ctx.value("weights") or "queen"
-    if kind not in WEIGHT_KINDS:
-        raise ParameterError("weights", f"unknown value {kind!r}; expected one of {', '.join(WEIGHT_KINDS)}")
-    band = _number(ctx, "band_m", float, None, *BAND_RANGE_M)
-    if kind == "distance" and band is None:
-        raise ParameterError("band_m", "weights=distance needs band_m (metres)")
-    if kind != "distance" and band is not None:
-        raise ParameterError("band_m", "band_m applies only to weights=distance")
-    method = ctx.value("method") or "gi_star"
-    if method not in hotspots.METHODS:
-        raise ParameterError("method", f"unknown value {method!r}; "
-                                       f"expected one of {', '.join(hotspots.METHODS)}")
-    low, high = hotspots.PERMUTATION_RANGE
-    inference = ctx.value("inference") or hotspots.DEFAULT_INFERENCE[method]
-    if inference not in hotspots.INFERENCES:
-        raise ParameterError("inference", f"unknown value {inference!r}; "
-                                          f"expected one of {', '.join(hotspots.INFERENCES)}")
-    return hotspots.HotspotOptions(
-        method=method, weights=kind, band_m=band, inference=inference,
-        permutations=_number(ctx, "permutations", int, None, low, high),
-        seed=_number(ctx, "seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
-        fdr=parse_bool(ctx.value("fdr") or "true", "fdr"),
-        min_incidents=_number(ctx, "min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
+    return hotspots.parse_options(ctx.args)
 
 
 HOTSPOT_TYPES = {"nama": "str", "value": "float", "n_incidents": "int", "gi_z": "float", "p_value": "float",
@@ -120,8 +92,7 @@ def _typed(value: Any, kind: str) -> Any:
 def build_hotspots_export(ctx: ExportContext) -> DatasetExport:
     ctx.check_names(HOTSPOT_PARAMETERS)
     filters = ctx.filters()
-    metric, smooth = ctx.value("metric") or "count", ctx.value("smooth")
-    check_metric(metric, smooth)
+    metric, smooth = hotspots.parse_metric(ctx.args)
     options = hotspot_options(ctx)
     result = hotspots.hotspots(ctx.engine, filters.level, metric, filters, options, smooth=smooth)
     result = hotspots.disclosed(result, ctx.disclosure, metric, ctx.lang)  # small cells below analyst

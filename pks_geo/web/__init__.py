@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import outage  # 503 and one log line while PostgreSQL cannot be reached
 
     outage.init_app(app)
+    from pks_geo.web import errors  # ParameterError -> 400 naming the parameter, for every view
+
+    errors.init_app(app)
     from pks_geo.web import conditional  # ETag/304 and the in-process response and tile caches
 
     conditional.init_app(app, settings)

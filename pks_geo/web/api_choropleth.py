@@ -19,11 +19,10 @@ from pks_geo.analysis.choropleth import (
     choropleth_geojson,
     parse_choropleth_args,
 )
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.version_watch import current_versions
 from pks_geo.web import conditional
 from pks_geo.web.auth import require_role
-from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.context import engine, settings
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.i18n import current_language
 
@@ -47,9 +46,6 @@ def choropleth():  # type: ignore[no-untyped-def]
         req = parse_choropleth_args(request.args, eng, default_lang=lang)
         return choropleth_geojson(eng, req, versions.versions["admin_area"], disclosure)
 
-    try:
-        return conditional.cached_response(key, versions, render, GEOJSON_MIMETYPE,
-                                           group=(str(eng.url), "choropleth"),
-                                           generation=versions.digest(RESPONSE_FORMAT))
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    return conditional.cached_response(key, versions, render, GEOJSON_MIMETYPE,
+                                       group=(str(eng.url), "choropleth"),
+                                       generation=versions.digest(RESPONSE_FORMAT))

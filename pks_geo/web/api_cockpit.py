@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from pks_geo.analysis.area_profile import INTERVALS, AreaNotFound, area_profile, incident_series
-from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError, parse_filters
+from pks_geo.analysis.filters import FILTER_PARAMETERS, parse_filters
+from pks_geo.analysis.params import check_names
 from pks_geo.analysis.places import load_places, search_places
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.maps import embed_links
@@ -27,20 +28,11 @@ bp = Blueprint("api_cockpit", __name__, url_prefix="/api/v1")
 QUERY_MAX = 100
 
 
-def _unknown(allowed: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    """A 400 naming the first query parameter this endpoint does not know (a typo is not ignored)."""
-    for name in request.args:
-        if name not in allowed and name != "lang":
-            return json_error(400, name, f"unknown parameter {name!r}; known: {', '.join(allowed) or 'none'}")
-    return None
-
-
 @bp.get("/places")
 @require_role("viewer")
 def places():  # type: ignore[no-untyped-def]
     """Every kecamatan and desa with a label point and bounding box (the map's labels)."""
-    if (refused := _unknown(())) is not None:
-        return refused
+    check_names(request.args, ())
     response = jsonify(places=[p.to_json() for p in load_places(engine())])
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
@@ -50,8 +42,7 @@ def places():  # type: ignore[no-untyped-def]
 @require_role("viewer")
 def places_search():  # type: ignore[no-untyped-def]
     """``?q=`` a desa/kecamatan name (typing slips tolerated as in imports) or a code."""
-    if (refused := _unknown(("q",))) is not None:
-        return refused
+    check_names(request.args, ("q",))
     query = request.args.get("q", "")
     if len(query) > QUERY_MAX:
         return json_error(400, "q", f"at most {QUERY_MAX} characters")
@@ -63,16 +54,13 @@ def places_search():  # type: ignore[no-untyped-def]
 @require_role("viewer")
 def profile(kode: str):  # type: ignore[no-untyped-def]
     """The side panel of one area under the map's filters: incidents by kategori and month, TPS, DPT."""
-    if (refused := _unknown(FILTER_PARAMETERS)) is not None:
-        return refused
+    check_names(request.args, FILTER_PARAMETERS)
     code = normalize_kode(kode)
     if code is None:
         return json_error(400, "kode", "expected a Kemendagri code like 74.05.01")
+    filters = parse_filters(request.args, engine())
     try:
-        filters = parse_filters(request.args, engine())
         return jsonify(area_profile(engine(), code, filters, request_disclosure()))
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
     except AreaNotFound:
         return json_error(404, "kode", f"no kecamatan or desa {code}")
 
@@ -81,15 +69,11 @@ def profile(kode: str):  # type: ignore[no-untyped-def]
 @require_role("viewer")
 def timeseries():  # type: ignore[no-untyped-def]
     """Counted incidents per ``interval`` (week|month) and kategori under the filters."""
-    if (refused := _unknown(("interval", *FILTER_PARAMETERS))) is not None:
-        return refused
+    check_names(request.args, ("interval", *FILTER_PARAMETERS))
     interval = request.args.get("interval", "month")
     if interval not in INTERVALS:
         return json_error(400, "interval", f"interval must be one of {', '.join(INTERVALS)}")
-    try:
-        filters = parse_filters(request.args, engine())
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    filters = parse_filters(request.args, engine())
     return jsonify(incident_series(engine(), filters, interval, request_disclosure()))
 
 
@@ -123,8 +107,7 @@ def revoke(link_id: str):  # type: ignore[no-untyped-def]
 @require_role("analyst")
 def embed_check():  # type: ignore[no-untyped-def]
     """``?site=`` the address of the page that will hold the iframe: may it frame our embeds?"""
-    if (refused := _unknown(("site",))) is not None:
-        return refused
+    check_names(request.args, ("site",))
     site = request.args.get("site", "")
     ancestors = settings().frame_ancestors
     try:

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.config import ConfigError
 from pks_geo.export import ExportContext, ExportForbidden, prepare_export
@@ -49,8 +48,6 @@ def export(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
         prepared = prepare_export(ctx, dataset, fmt, marking=marking)
     except ExportForbidden as exc:
         return unauthenticated_response() if current_user() is None else forbidden_response(exc.required)
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
     except (SecurityDataError, ConfigError) as exc:
         return json_error(500, None, str(exc))
     # content_type, not mimetype: Flask would append a second "; charset=utf-8" to text/csv

@@ -23,20 +23,13 @@ import orjson
 from flask import Blueprint, request
 
 from pks_geo.analysis import clusters, emerging, heat, hotspots
-from pks_geo.analysis.aggregate import check_metric
-from pks_geo.analysis.filters import (
-    FILTER_PARAMETERS,
-    FilterSet,
-    ParameterError,
-    parse_bool,
-    parse_filters,
-    parse_number,
-)
+from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet, parse_filters
+from pks_geo.analysis.params import ParameterError, check_choice, check_names, parse_number, single_value
 from pks_geo.analysis.version_watch import current_versions
-from pks_geo.analysis.weights import BAND_RANGE_M, WEIGHT_KINDS, area_layer
+from pks_geo.analysis.weights import area_layer
 from pks_geo.web import conditional
 from pks_geo.web.auth import has_role, require_role
-from pks_geo.web.context import engine, json_error
+from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.i18n import current_language
 
@@ -48,8 +41,7 @@ VERSIONED_TABLES = ("admin_area", "incident", "polling_site", "election", "elect
 ALWAYS_ALLOWED = ("lang", "_")
 VIEWER_MIN_POINTS = 3
 
-STAT_PARAMETERS = ("metric", "smooth", "method", "inference", "permutations", "fdr", "seed", "weights",
-                   "band_m", "min_incidents")
+STAT_PARAMETERS = hotspots.STAT_PARAMETERS
 ENDPOINT_PARAMETERS = {
     "hotspots": STAT_PARAMETERS,
     "clusters": ("eps_m", "min_points", "hull", "concavity", "points"),
@@ -59,14 +51,10 @@ ENDPOINT_PARAMETERS = {
 }
 
 
-# --- parameter parsing ---------------------------------------------------------------------
+# --- parameter parsing (shared rules: pks_geo.analysis.params; hot-spot options: hotspots.parse_options) ---
 
 def _one(name: str) -> str | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise ParameterError(name, f"give one value, got {', '.join(values)}")
-    value = values[0].strip() if values else None
-    return value or None
+    return single_value(request.args, name)
 
 
 def _number(name: str, kind: Callable[[str], Any], default: Any, low: float, high: float) -> Any:
@@ -74,18 +62,12 @@ def _number(name: str, kind: Callable[[str], Any], default: Any, low: float, hig
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = _one(name) or default
-    if value not in allowed:
-        raise ParameterError(name, f"unknown value {value!r}; expected one of {', '.join(allowed)}")
-    return value
+    return str(check_choice(name, _one(name) or default, allowed))
 
 
 def _check_names(endpoint: str) -> None:
-    allowed = set(FILTER_PARAMETERS) | set(ENDPOINT_PARAMETERS[endpoint]) | set(ALWAYS_ALLOWED)
-    for name in request.args:
-        if name not in allowed:
-            raise ParameterError(name, f"unknown parameter {name!r} for /{endpoint}; known: "
-                                       f"{', '.join(sorted(allowed - set(ALWAYS_ALLOWED)))}")
+    allowed = set(FILTER_PARAMETERS) | set(ENDPOINT_PARAMETERS[endpoint])
+    check_names(request.args, sorted(allowed), also=ALWAYS_ALLOWED, where=f" for /{endpoint}")
 
 
 def _filters(default_level: str = "kecamatan") -> FilterSet:
@@ -93,27 +75,11 @@ def _filters(default_level: str = "kecamatan") -> FilterSet:
 
 
 def _hotspot_options(method_allowed: tuple[str, ...] = hotspots.METHODS) -> hotspots.HotspotOptions:
-    kind = _choice("weights", WEIGHT_KINDS, "queen")
-    band = _number("band_m", float, None, *BAND_RANGE_M)
-    if kind == "distance" and band is None:
-        raise ParameterError("band_m", "weights=distance needs band_m (metres)")
-    if kind != "distance" and band is not None:
-        raise ParameterError("band_m", "band_m applies only to weights=distance")
-    low, high = hotspots.PERMUTATION_RANGE
-    method = _choice("method", method_allowed, "gi_star")
-    return hotspots.HotspotOptions(
-        method=method, weights=kind, band_m=band,
-        inference=_choice("inference", hotspots.INFERENCES, hotspots.DEFAULT_INFERENCE[method]),
-        permutations=_number("permutations", int, None, low, high),
-        seed=_number("seed", int, hotspots.DEFAULT_SEED, 0, 2**32 - 1),
-        fdr=parse_bool(_one("fdr") or "true", "fdr"),
-        min_incidents=_number("min_incidents", int, hotspots.DEFAULT_MIN_INCIDENTS, 1, 1_000_000))
+    return hotspots.parse_options(request.args, method_allowed)
 
 
 def _metric() -> tuple[str, str | None]:
-    metric, smooth = _one("metric") or "count", _one("smooth")
-    check_metric(metric, smooth)
-    return metric, smooth
+    return hotspots.parse_metric(request.args)
 
 
 def _confidence() -> int:
@@ -147,24 +113,10 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _handle(view: Callable[[], Any]) -> Callable[[], Any]:
-    """Turn :class:`ParameterError` into a 400 naming the parameter."""
-    def wrapped():  # type: ignore[no-untyped-def]
-        try:
-            return view()
-        except ParameterError as exc:
-            return json_error(400, exc.parameter, exc.message)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
 # --- endpoints --------------------------------------------------------------------------------
 
 @bp.get("/hotspots")
 @require_role("viewer")
-@_handle
 def hotspot_layer():  # type: ignore[no-untyped-def]
     """Gi* or LISA per area as a FeatureCollection (see README "Hot-spot statistics")."""
     _check_names("hotspots")
@@ -188,7 +140,6 @@ def hotspot_layer():  # type: ignore[no-untyped-def]
 
 @bp.get("/clusters")
 @require_role("viewer")
-@_handle
 def cluster_layer():  # type: ignore[no-untyped-def]
     """DBSCAN incident clusters as hull polygons (no incident details)."""
     _check_names("clusters")
@@ -211,7 +162,6 @@ def cluster_layer():  # type: ignore[no-untyped-def]
 
 @bp.get("/heat")
 @require_role("viewer")
-@_handle
 def heat_layer():  # type: ignore[no-untyped-def]
     """Kernel-density contour bands clipped to the district."""
     _check_names("heat")
@@ -230,7 +180,6 @@ def heat_layer():  # type: ignore[no-untyped-def]
 
 @bp.get("/emerging")
 @require_role("viewer")
-@_handle
 def emerging_layer():  # type: ignore[no-untyped-def]
     """Emerging hot-spot categories per area over months or election stages."""
     _check_names("emerging")
@@ -257,7 +206,6 @@ def emerging_layer():  # type: ignore[no-untyped-def]
 
 @bp.get("/emerging/compare")
 @require_role("viewer")
-@_handle
 def compare_layer():  # type: ignore[no-untyped-def]
     """Gi* of one election against the previous one (or ``previous=CODE``), change per area."""
     _check_names("compare")

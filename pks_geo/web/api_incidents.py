@@ -19,7 +19,6 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from pks_geo import audit
 from pks_geo.analysis.incident_queries import (
-    ParameterError,
     incident_feature,
     incidents_page,
     parse_incident_filter,
@@ -49,10 +48,6 @@ def _errors(status: int, errors: dict[str, str], **extra: Any):  # type: ignore[
     return response
 
 
-def _parameter_error(exc: ParameterError):  # type: ignore[no-untyped-def]
-    return json_error(400, exc.parameter, exc.message)
-
-
 def _page_link(offset: int | None, limit: int, after: str | None = None) -> str:
     """This request's URL with another page: by ``offset``, or after a keyset cursor."""
     args = request.args.to_dict(flat=False)
@@ -69,10 +64,7 @@ def _page_link(offset: int | None, limit: int, after: str | None = None) -> str:
 @bp.get("/incidents")
 @require_role("analyst")
 def list_incidents():  # type: ignore[no-untyped-def]
-    try:
-        flt = parse_incident_filter(engine(), request.args.to_dict(flat=False))
-    except ParameterError as exc:
-        return _parameter_error(exc)
+    flt = parse_incident_filter(engine(), request.args.to_dict(flat=False))
     page = incidents_page(engine(), flt)
     cursor = f"{flt.after[0].isoformat()},{flt.after[1]}" if flt.after else None
     links = [{"rel": "self", "type": GEOJSON_MIMETYPE, "href": _page_link(flt.offset, flt.limit, cursor)}]
@@ -168,7 +160,4 @@ def _with_warnings(feature: str | None, warnings: dict[str, str]) -> str:
 @bp.get("/tps")
 @require_role("viewer")
 def tps():  # type: ignore[no-untyped-def]
-    try:
-        return _geojson(tps_geojson(engine(), request.args.to_dict(flat=False)))
-    except ParameterError as exc:
-        return _parameter_error(exc)
+    return _geojson(tps_geojson(engine(), request.args.to_dict(flat=False)))

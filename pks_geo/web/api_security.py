@@ -23,6 +23,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from pks_geo.analysis.filters import ParameterError, single_value
 from pks_geo.analysis.land_routes import land_grid
+from pks_geo.analysis.params import check_names
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import check_reserve, personnel_plan
 from pks_geo.analysis.risk import RiskResult, compute_risk
@@ -45,19 +46,14 @@ PARAMETERS = {
 
 
 def _check_names(endpoint: str) -> None:
-    allowed = PARAMETERS[endpoint]
-    for name in request.args:
-        if name not in allowed:
-            raise ParameterError(name, f"unknown parameter {name!r}; known: {', '.join(allowed)}")
+    check_names(request.args, PARAMETERS[endpoint], also=())
 
 
 def _handled(view):  # type: ignore[no-untyped-def]
-    """400 naming the parameter for bad input; 500 naming the file for broken security data."""
+    """500 naming the file for broken security data (a bad parameter: :mod:`pks_geo.web.errors`)."""
     def wrapped(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         try:
             return view(*args, **kwargs)
-        except ParameterError as exc:
-            return json_error(400, exc.parameter, exc.message)
         except SecurityDataError as exc:
             return json_error(500, None, str(exc))
 

@@ -13,7 +13,6 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.maps.selfcontained import AssetMissing, build_html
 from pks_geo.maps.static import parse_print_options, print_atlas, print_view
 from pks_geo.maps.view_data import map_data
@@ -60,10 +59,7 @@ def views_create():  # type: ignore[no-untyped-def]
     spec = request.get_json(silent=True)
     if spec is None:
         return json_error(400, "body", "send the view as a JSON object (Content-Type: application/json)")
-    try:
-        view = create_view(engine(), spec, actor=current_user().username)  # type: ignore[union-attr]
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    view = create_view(engine(), spec, actor=current_user().username)  # type: ignore[union-attr]
     response = jsonify(view.to_json())
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/views/{view.id}"
@@ -130,8 +126,6 @@ def _product(view_id: str, fmt: str, atlas: bool = False):  # type: ignore[no-un
                               disclosure=disclosure)
     except ViewNotFound:
         return _not_found(view_id)
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
     except AssetMissing as exc:
         return json_error(500, None, str(exc))
     return _file(body, fmt, view_id, "-atlas" if atlas else "")

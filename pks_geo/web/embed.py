@@ -128,8 +128,6 @@ def embed_token(view_id: str):  # type: ignore[no-untyped-def]
     try:
         hours = parse_hours(request.args.get("hours"))
         view = get_view(engine(), view_id)
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
     except ViewNotFound:
         return json_error(404, "view", f"no saved view {view_id!r}")
     link_id = embed_links.new_link_id()

@@ -81,7 +81,7 @@ CONFORMANCE = [
 
 
 @bp.errorhandler(OgcError)
-def _ogc_error(exc: OgcError) -> Response:
+def ogc_error(exc: OgcError) -> Response:
     body: dict[str, Any] = {"code": exc.code, "description": exc.description, "error": exc.description}
     if exc.parameter:
         body["parameter"] = exc.parameter
@@ -124,8 +124,8 @@ def _denied(spec: CollectionSpec) -> Response | None:
     if has_role(spec.min_role):
         return None
     if current_user() is None:  # as require_role: anonymous visitors are asked to log in
-        return add_challenge(_ogc_error(OgcError(401, "Unauthorized", AUTH_HINT)))
-    return _ogc_error(OgcError(403, "Forbidden", f"collection {spec.id!r} needs the role "
+        return add_challenge(ogc_error(OgcError(401, "Unauthorized", AUTH_HINT)))
+    return ogc_error(OgcError(403, "Forbidden", f"collection {spec.id!r} needs the role "
                                                  f"{spec.min_role!r} or higher; you are {current_role()!r}"))
 
 

@@ -80,10 +80,7 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
     spec = _lookup(name)
     if isinstance(spec, Response):
         return spec
-    try:
-        address = parse_tile(z, x, y)
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    address = parse_tile(z, x, y)
     denied = _denied(spec)
     if denied is not None:
         return denied
@@ -103,11 +100,8 @@ def tile(name: str, z: str, x: str, y: str):  # type: ignore[no-untyped-def]
         if answer is not None:
             return answer
         generation = versions.digest(TILE_FORMAT)
-        try:
-            body = render_tile(conn, spec, address, request.args, version_key=generation,
-                               disclosure=request_disclosure())
-        except ParameterError as exc:
-            return json_error(400, exc.parameter, exc.message)
+        body = render_tile(conn, spec, address, request.args, version_key=generation,
+                           disclosure=request_disclosure())
     etag = _etag(spec, address, versions)
     conditional.remember(etag, body, (str(eng.url), "tiles", *tables), generation, cache="tiles")
     return _headers(Response(body, mimetype=MVT_MIMETYPE), spec, etag, versions)
@@ -138,11 +132,8 @@ def tilejson_document(name: str):  # type: ignore[no-untyped-def]
         tiles_url += "?" + query
     eng = engine()
     version_key = current_versions(eng, tables_for(spec, request.args)).digest(TILE_FORMAT)
-    try:
-        document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key,
-                            request_disclosure())
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    document = tilejson(eng, spec, tiles_url, request.args, settings().tile_threshold, version_key,
+                        request_disclosure())
     response = jsonify(document)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -162,9 +162,18 @@ def repeated_ids(table: Table) -> set[str]:
     return {i for i, n in counts.items() if n > 1 and i is not None}
 
 
+ProgressCallback = Callable[[int, int | None], None]
+"""``(rows read so far, rows expected or None)``: called every :data:`PROGRESS_EVERY` rows."""
+InspectCallback = Callable[[Connection, ImportReport], None]
+"""Called inside the import's transaction once every row is stored (also in a dry run, before
+the rollback): the rows this import wrote are those with ``updated_at = now()``."""
+PROGRESS_EVERY = 1000
+
+
 def validated_batches(table: Table, report: ImportReport, calendar: ElectionCalendar,
                       progress: bool = True, size: int | None = None,
-                      held_ids: set[str] | None = None) -> Iterator[list[IncidentRecord]]:
+                      held_ids: set[str] | None = None,
+                      on_progress: ProgressCallback | None = None) -> Iterator[list[IncidentRecord]]:
     """Validate every row (counting them in ``report.read``) and yield batches of records
     with distinct ids; refused rows and warnings go to ``report``.
 
@@ -180,9 +189,12 @@ def validated_batches(table: Table, report: ImportReport, calendar: ElectionCale
     held: list[IncidentRecord] = []
     seen: dict[str, tuple[int | None, str]] = {}
     batch: list[IncidentRecord] = []
+    total = len(table.rows) if isinstance(table.rows, list) else table.size_hint
     for line, fields in tqdm(table.rows, desc="importing", unit="row", disable=not progress,
                              mininterval=0.5, total=table.size_hint):
         report.read += 1
+        if on_progress is not None and report.read % PROGRESS_EVERY == 0:
+            on_progress(report.read, total)
         record, issues = validate_incident(fields, line, calendar=calendar, taxonomy=taxonomy)
         labelled = [relabel(i, table.labels) for i in issues]
         if record is None:
@@ -218,8 +230,13 @@ def sort_issues(report: ImportReport) -> None:
 
 def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: str | None = None,
                      dry_run: bool = False, keep_outside: bool = False, all_or_nothing: bool = False,
-                     progress: bool = True, created_by: str | None = None) -> ImportReport:
-    """Import one incident file; see the module docstring for the rules."""
+                     progress: bool = True, created_by: str | None = None,
+                     on_progress: ProgressCallback | None = None,
+                     inspect: InspectCallback | None = None) -> ImportReport:
+    """Import one incident file; see the module docstring for the rules.
+
+    ``on_progress`` and ``inspect``: see :data:`ProgressCallback`, :data:`InspectCallback`
+    (the web import page shows a progress bar and a map of the rows written)."""
     if fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     fmt = detect_format(path) if fmt == "auto" else fmt
@@ -234,7 +251,8 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
         with BatchStore(conn, source, report, keep_outside=keep_outside,
                         all_or_nothing=all_or_nothing, created_by=created_by,
                         labels=table.labels) as batches:
-            for batch in validated_batches(table, report, calendar, progress, held_ids=held_ids):
+            for batch in validated_batches(table, report, calendar, progress, held_ids=held_ids,
+                                           on_progress=on_progress):
                 batches.submit(batch)
             batches.finish()
         return report
@@ -257,6 +275,8 @@ def import_incidents(engine: Engine, path: Path, *, fmt: str = "auto", source: s
                 report.inserted = report.updated = report.unchanged = 0
                 sort_issues(report)
                 raise RefusedImport(report)
+            if inspect is not None:
+                inspect(conn, report)
             if dry_run:
                 tx.rollback()
     if not dry_run:

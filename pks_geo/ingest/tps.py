@@ -18,6 +18,9 @@ from tqdm import tqdm
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.ingest.copy_rows import copy_into
 from pks_geo.ingest.incident_load import (
+    PROGRESS_EVERY,
+    InspectCallback,
+    ProgressCallback,
     RefusedImport,
     check_source,
     gc_paused,
@@ -203,8 +206,10 @@ def store_tps(conn: Connection, records: list[TpsRecord], election: str, source:
 
 def import_tps(engine: Engine, path: Path, election: str, *, source: str | None = None,
                dry_run: bool = False, keep_outside: bool = False, all_or_nothing: bool = False,
-               progress: bool = True) -> ImportReport:
-    """Import a TPS list (CSV/XLSX) for ``election``; same rules as incident imports."""
+               progress: bool = True, on_progress: ProgressCallback | None = None,
+               inspect: InspectCallback | None = None) -> ImportReport:
+    """Import a TPS list (CSV/XLSX) for ``election``; same rules as incident imports
+    (``on_progress``, ``inspect``: as :func:`~pks_geo.ingest.incident_load.import_incidents`)."""
     source = check_source(source, "kpu")
     with engine.connect() as conn:
         known = conn.execute(text("SELECT code FROM election ORDER BY code")).scalars().all()
@@ -221,8 +226,11 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
         report.rejected.extend(table.issues)
         report.warnings.extend(table.warnings)
         records = []
-        for line, fields in tqdm(table.rows, desc="validating", unit="row", disable=not progress,
-                                 leave=False):
+        total = len(table.rows)
+        for done, (line, fields) in enumerate(tqdm(table.rows, desc="validating", unit="row",
+                                                   disable=not progress, leave=False), 1):
+            if on_progress is not None and done % PROGRESS_EVERY == 0:
+                on_progress(done, total)
             record, issues = validate_tps(fields, line)
             if record is None:
                 report.rejected.append(row_rejection(issues))
@@ -232,6 +240,8 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
     with engine.connect() as conn, conn.begin() as tx:
         store_tps(conn, dedupe_tps(records, report), election, source, report,
                   keep_outside=keep_outside, all_or_nothing=all_or_nothing)
+        if inspect is not None:
+            inspect(conn, report)
         if dry_run:
             tx.rollback()
     if not dry_run:

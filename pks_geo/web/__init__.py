@@ -116,4 +116,8 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import security_page  # Rencana Pengamanan
 
     app.register_blueprint(security_page.bp)
+
+    from pks_geo.web import import_page  # Impor: upload, dry run, confirm
+
+    app.register_blueprint(import_page.bp)
     return app

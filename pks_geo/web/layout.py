@@ -42,7 +42,8 @@ NAVIGATION: tuple[NavItem, ...] = (
             ("incidents_page.incident_detail", "incident_form.new_incident", "incident_form.edit_incident")),
     NavItem("security_page.security", "nav_security", "nav-security", None),
     NavItem("briefing_page.briefing", "nav_briefing", "nav-briefing", "viewer"),
-    NavItem("import_page.imports", "nav_import", "nav-import", "editor"),
+    NavItem("import_page.imports", "nav_import", "nav-import", "editor",
+            ("import_page.job", "import_page.upload")),
     NavItem("users_admin.users_page", "nav_users", "nav-users", "admin"),
 )
 """Peta · Insiden · Rencana Pengamanan · Briefing · Impor · Pengguna (docs/UI.md order)."""

@@ -23,6 +23,7 @@ from pks_geo import audit
 from pks_geo.ingest.elections import ElectionCalendar, calendar_from_db
 from pks_geo.ingest.incident_rows import FIELD_NAMES, IncidentRecord, validate_incident
 from pks_geo.ingest.locate import locate_record
+from pks_geo.ingest.reasons import joined
 from pks_geo.ingest.report import Issue
 
 MANUAL_SOURCE = "manual"
@@ -59,7 +60,7 @@ def issues_to_errors(issues: list[Issue]) -> dict[str, str]:
     for issue in issues:
         name = issue.field or "record"
         grouped[API_NAMES.get(name, name)].append(issue.reason)
-    return {name: "; ".join(reasons) for name, reasons in grouped.items()}
+    return {name: joined(reasons) for name, reasons in grouped.items()}
 
 
 def fields_from_body(body: dict[str, Any], *, patch: bool) -> dict[str, object]:

@@ -56,6 +56,7 @@ from datetime import date
 
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.ingest.elections import ElectionCalendar, file_calendar
+from pks_geo.ingest.reasons import reason
 from pks_geo.ingest.report import Issue
 from pks_geo.ingest.taxonomy import Taxonomy, load_taxonomy
 from pks_geo.ingest.values import (
@@ -204,13 +205,13 @@ class _Row:
         for canonical, limit in MAX_LENGTHS.items():
             value = texts.get(canonical)
             if value is not None and len(value) > limit:
-                self.errors.append((canonical, f"longer than {limit} characters"))
+                self.errors.append((canonical, reason("too_long", limit=limit)))
 
     def read(self, canonical: str, reader: Callable[[object], object]) -> object:
         try:
             return reader(self.values.get(canonical))
         except FieldError as exc:
-            self.errors.append((canonical, str(exc)))
+            self.errors.append((canonical, exc.reason))
             return None
 
     def issues(self, found: list[tuple[str, str]], row: int | None) -> list[Issue]:
@@ -225,27 +226,27 @@ class _Row:
 def _read_kategori(r: _Row, taxonomy: Taxonomy) -> str | None:
     text = r.text("kategori")
     if text is None:
-        r.errors.append(("kategori", "required"))
+        r.errors.append(("kategori", reason("required")))
         return None
     code = taxonomy.kategori(text)
     if code is None:
-        r.errors.append(("kategori", f"unknown kategori {text!r} (codes: {', '.join(KATEGORI)})"))
+        r.errors.append(("kategori", reason("unknown_kategori", text=text, codes=", ".join(KATEGORI))))
     return code
 
 
 def _read_date(r: _Row) -> date | None:
     raw = r.values.get("tanggal")
     if not isinstance(raw, date) and clean_text(raw) is None:
-        r.errors.append(("tanggal", "required"))
+        r.errors.append(("tanggal", reason("required")))
         return None
     day = r.read("tanggal", parse_date)
     if not isinstance(day, date):
         return None
     if day > date.today():
-        r.errors.append(("tanggal", f"date {day.isoformat()} is in the future"))
+        r.errors.append(("tanggal", reason("date_in_future", date=day.isoformat())))
         return None
     if day.year < 1900:
-        r.errors.append(("tanggal", f"date {day.isoformat()} is before 1900"))
+        r.errors.append(("tanggal", reason("date_before_1900", date=day.isoformat())))
         return None
     return day
 
@@ -256,12 +257,12 @@ def _read_point(r: _Row) -> tuple[float | None, float | None]:
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         if not any(name == missing for name, _ in r.errors):
-            r.errors.append((missing, "lat and lon must be given together"))
+            r.errors.append((missing, reason("lat_lon_together")))
         return None, None
     if not isinstance(lat, float) or not isinstance(lon, float):
         return None, None
     if abs(lon) > 180 or abs(lat) > 180 or (abs(lat) > 90 and abs(lon) > 90):
-        r.errors.append(("lat", f"({lat}, {lon}) are not WGS 84 decimal degrees"))
+        r.errors.append(("lat", reason("not_wgs84", lat=lat, lon=lon)))
         return None, None
     return lat, lon
 
@@ -270,7 +271,7 @@ def _read_location(r: _Row) -> tuple[str | None, str | None, str | None]:
     kode_text = r.text("kode_desa")
     kode_desa = normalize_kode(kode_text) if kode_text else None
     if kode_text and (kode_desa is None or kode_desa.count(".") != 3):
-        r.errors.append(("kode_desa", f"{kode_text!r} is not a desa code like 74.05.01.2001"))
+        r.errors.append(("kode_desa", reason("bad_desa_code", text=kode_text)))
     return kode_desa, r.text("desa"), r.text("kecamatan")
 
 
@@ -280,20 +281,20 @@ def _read_election(r: _Row, day: date | None, calendar: ElectionCalendar
     election = r.text("election")
     if election is not None and election not in calendar.codes:
         known = ", ".join(sorted(calendar.codes)) or "none loaded"
-        r.errors.append(("election", f"unknown election {election!r} (known: {known})"))
+        r.errors.append(("election", reason("unknown_election", election=election, known=known)))
         return None, None
     if day is None:
         return election, stage  # type: ignore[return-value]
     hit = calendar.stage_for(day)
     if hit is not None and election in (None, hit[0]):
         if stage is not None and stage != hit[1]:
-            r.warnings.append(("tahapan", f"tahapan {stage} differs from the calendar ({hit[1]} of "
-                                          f"{hit[0]} on {day.isoformat()}); kept {stage}"))
+            r.warnings.append(("tahapan", reason("stage_differs", stage=stage, calendar_stage=hit[1],
+                                                 election=hit[0], date=day.isoformat())))
         return hit[0], stage or hit[1]  # type: ignore[return-value]
     if stage is not None and election is None:
         election = calendar.election_for(day)
         if election is None:
-            r.warnings.append(("tahapan", f"no election in the calendar around {day.isoformat()}"))
+            r.warnings.append(("tahapan", reason("no_election_near", date=day.isoformat())))
     return election, stage  # type: ignore[return-value]
 
 
@@ -302,15 +303,14 @@ def _read_flags(r: _Row) -> tuple[int, str | None, bool, str]:
     if date_precision is None:
         date_precision = 1
     elif date_precision not in (1, 2, 3):
-        r.errors.append(("date_precision", f"must be 1 (day), 2 (week) or 3 (month), "
-                                           f"got {date_precision}"))
+        r.errors.append(("date_precision", reason("bad_date_precision", value=date_precision)))
     precision = r.text("location_precision")
     if precision is not None and precision not in LOCATION_PRECISION:
-        r.errors.append(("location_precision", f"must be one of {', '.join(LOCATION_PRECISION)}"))
+        r.errors.append(("location_precision", reason("not_one_of", allowed=", ".join(LOCATION_PRECISION))))
     counted = r.read("counted", parse_flag)
     status = r.text("status") or "unverified"
     if status not in INCIDENT_STATUS:
-        r.errors.append(("status", f"must be one of {', '.join(INCIDENT_STATUS)}"))
+        r.errors.append(("status", reason("not_one_of", allowed=", ".join(INCIDENT_STATUS))))
     return date_precision, precision, counted is not False, status  # type: ignore[return-value]
 
 
@@ -327,7 +327,7 @@ def validate_incident(fields: dict[str, object], row: int | None, *,
     lat, lon = _read_point(r)
     kode_desa, desa_name, kecamatan_name = _read_location(r)
     if lat is None and kode_desa is None and desa_name is None and not r.errors:
-        r.errors.append(("lat", "no location: give lat and lon, kode_desa, or desa (and kecamatan)"))
+        r.errors.append(("lat", reason("no_location")))
     election, stage = _read_election(r, day, calendar if calendar is not None else file_calendar())
     texts = [r.text(name) for name in TEXT_FIELDS]
     external_id = r.text("external_id")

@@ -40,6 +40,7 @@ from sqlalchemy import Connection, text
 from pks_geo.ingest.copy_rows import copy_into
 from pks_geo.ingest.desa_names import DesaIndex
 from pks_geo.ingest.incident_rows import IncidentRecord
+from pks_geo.ingest.reasons import as_reason
 from pks_geo.ingest.report import Issue
 
 LOCATE_TABLES = frozenset({"incident_locate", "tps_locate", "locate_one"})
@@ -246,8 +247,9 @@ def located_issues(conn: Connection, table: str) -> dict[int, tuple[Issue | None
     """idx -> (rejection or None, warnings) for rows that have either (row left unset)."""
     out: dict[int, tuple[Issue | None, list[Issue]]] = {}
     for idx, field, problem, notes in conn.execute(text(ISSUES_SQL.format(t=_table(table)))):
-        warnings = [Issue(None, *note.split("|", 1)) for note in notes or []]
-        out[idx] = (Issue(None, field, problem) if problem else None, warnings)
+        warnings = [Issue(None, field_name, as_reason(note_text))
+                    for field_name, _, note_text in (note.partition("|") for note in notes or [])]
+        out[idx] = (Issue(None, field, as_reason(problem)) if problem else None, warnings)
     return out
 
 

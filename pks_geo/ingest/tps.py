@@ -74,7 +74,7 @@ def _tps_code(fields: dict[str, object], errors: list[Issue], row: int | None
         try:
             number = parse_count(no_text)
         except FieldError as exc:
-            errors.append(Issue(row, "no_tps", str(exc)))
+            errors.append(Issue(row, "no_tps", exc.reason))
             return None
     else:
         errors.append(Issue(row, "kode_tps", "give kode_tps, or kode_desa and no_tps"))
@@ -101,7 +101,7 @@ def validate_tps(fields: dict[str, object], row: int | None) -> tuple[TpsRecord 
         try:
             values[name] = reader(fields.get(name))
         except FieldError as exc:
-            errors.append(Issue(row, name, str(exc)))
+            errors.append(Issue(row, name, exc.reason))
     if (values.get("lat") is None) != (values.get("lon") is None) and not errors:
         errors.append(Issue(row, "lat", "lat and lon must be given together"))
     dpt = values.get("dpt")

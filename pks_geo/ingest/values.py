@@ -13,6 +13,7 @@ import pickle
 import re
 from datetime import date, datetime
 
+from pks_geo.ingest.reasons import Reason, reason
 from pks_geo.ingest.taxonomy import label_key
 from pks_geo.models import STAGES
 
@@ -37,7 +38,11 @@ DATE_HELP = "use YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or '14 January 2018'"
 
 
 class FieldError(ValueError):
-    """A value that cannot be read; the message is the reason shown to the user."""
+    """A value that cannot be read; ``reason`` (its message) says why, with a reason code."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # --- value readers (each raises FieldError with the reason) ---------------------------
@@ -56,8 +61,8 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-_DATE_CACHE: dict[str, date | str] = {}
-"""Parsed date strings (or the error text): files repeat the same few thousand dates."""
+_DATE_CACHE: dict[str, date | Reason] = {}
+"""Parsed date strings (or the reason they were refused): files repeat the same few thousand dates."""
 CACHE_LIMIT = 20_000
 
 
@@ -73,10 +78,10 @@ def parse_date(value: object) -> date:
         try:
             cached = _parse_date_text(text)
         except FieldError as exc:
-            cached = str(exc)
+            cached = exc.reason
         if len(_DATE_CACHE) < CACHE_LIMIT:
             _DATE_CACHE[text] = cached
-    if isinstance(cached, str):
+    if isinstance(cached, Reason):
         raise FieldError(cached)
     return cached
 
@@ -94,11 +99,11 @@ def _parse_date_text(text: str) -> date:
     elif (m := _TEXT_DATE.match(text)) and m[2].lower() in _MONTHS:
         d, mo, y = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
     else:
-        raise FieldError(f"unreadable date {text!r}: {DATE_HELP}")
+        raise FieldError(reason("date_unreadable", text=text, help=DATE_HELP))
     try:
         return date(y, mo, d)
     except ValueError as exc:
-        raise FieldError(f"impossible date {text!r} ({exc})") from exc
+        raise FieldError(reason("date_impossible", text=text, error=str(exc))) from exc
 
 
 def parse_count(value: object) -> int | None:
@@ -110,14 +115,14 @@ def parse_count(value: object) -> int | None:
         if not text:
             return None
     if isinstance(value, bool):
-        raise FieldError(f"{value!r} is not a count")
+        raise FieldError(reason("not_a_count", value=value))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if math.isnan(value):
             return None
         if not value.is_integer():
-            raise FieldError(f"{value!r} is not a whole number")
+            raise FieldError(reason("not_whole", value=value))
         number = int(value)
     else:
         text = clean_text(value)
@@ -129,12 +134,12 @@ def parse_count(value: object) -> int | None:
             try:
                 as_float = float(text.replace(",", "."))
             except ValueError:
-                raise FieldError(f"{text!r} is not a number") from None
+                raise FieldError(reason("not_a_number", value=text)) from None
             if not as_float.is_integer():
-                raise FieldError(f"{text!r} is not a whole number") from None
+                raise FieldError(reason("not_whole", value=text)) from None
             number = int(as_float)
     if number < 0:
-        raise FieldError(f"negative count {number} (leave empty when unknown)")
+        raise FieldError(reason("negative_count", number=number))
     return number
 
 
@@ -148,9 +153,9 @@ def parse_coordinate(value: object) -> float | None:
         else:
             if math.isfinite(number):
                 return number
-            raise FieldError(f"{value!r} is not a decimal degree")
+            raise FieldError(reason("not_degree", value=value))
     if isinstance(value, bool):
-        raise FieldError(f"{value!r} is not a coordinate")
+        raise FieldError(reason("not_coordinate", value=value))
     if isinstance(value, int | float):
         number = float(value)
         if math.isnan(number):
@@ -165,9 +170,9 @@ def parse_coordinate(value: object) -> float | None:
         try:
             number = float(text)
         except ValueError:
-            raise FieldError(f"{text!r} is not a decimal degree") from None
+            raise FieldError(reason("not_degree", value=text)) from None
     if not math.isfinite(number):
-        raise FieldError(f"{value!r} is not a decimal degree")
+        raise FieldError(reason("not_degree", value=value))
     return number
 
 
@@ -177,7 +182,7 @@ def parse_stage(value: object) -> str | None:
         return None
     stage = STAGE_WORDS.get(label_key(text))
     if stage is None:
-        raise FieldError(f"unknown tahapan {text!r} (known: {', '.join(STAGES)})")
+        raise FieldError(reason("unknown_stage", text=text, known=", ".join(STAGES)))
     return stage
 
 
@@ -191,7 +196,7 @@ def parse_flag(value: object) -> bool | None:
         return True
     if text in ("0", "false", "tidak", "no", "n"):
         return False
-    raise FieldError(f"{value!r} is not true/false")
+    raise FieldError(reason("not_flag", value=value))
 
 
 def content_hash(parts: tuple[object, ...]) -> str:

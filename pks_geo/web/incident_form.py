@@ -31,21 +31,20 @@ bp = Blueprint("incident_form", __name__)
 FORM_FIELDS = ("event_date", "kategori", "description", "actor1", "actor2", "meninggal", "luka",
                "sumber", "place_name", "lat", "lon", "kode_desa", "location_precision", "election_code",
                "stage", "status")
-REASON_KEYS = (("required", "form_required"), ("outside area", "reason_outside_area"),
-               ("is in the future", "reason_future_date"), ("impossible date", "reason_bad_date"),
-               ("unreadable date", "reason_bad_date"), ("negative count", "reason_negative"),
-               ("is not a number", "reason_not_number"), ("is not a whole number", "reason_not_number"),
-               ("latitude and longitude were given the wrong way round", "reason_swapped"))
-"""Validator reasons (English, shared with the importers) shown in the page's language."""
 
 
 def _translate(message: str, texts: dict[str, str], lang: str) -> str:
+    """A validator's reason in the page's language: ``reason_<code>`` of the catalogue for each
+    coded part (:class:`pks_geo.ingest.reasons.Reason`); English pages and reasons without a
+    catalogue entry keep the validator's English text (what imports and the API say)."""
     if lang == "en":
         return message
-    for prefix, key in REASON_KEYS:
-        if prefix in message:
-            return texts[key]
-    return message
+    parts = getattr(message, "parts", None) or (message,)
+    shown = []
+    for part in parts:
+        key = f"reason_{getattr(part, 'code', None)}"
+        shown.append(texts[key].format(**part.params) if key in texts else str(part))  # type: ignore[attr-defined]
+    return " ".join(shown)
 
 
 def _render(values: dict[str, object], errors: dict[str, str], incident_id: int | None,

@@ -184,11 +184,13 @@ def restore(dump: Path, target: Engine) -> Manifest:
     env = _libpq_env(target)
     tool = _tool("pg_restore", server_major(target))
     with target.connect() as conn:
-        has_postgis = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
+        present = set(conn.execute(text("SELECT extname FROM pg_extension "
+                                        "WHERE extname IN ('postgis', 'pgrouting')")).scalars())
     args = [tool, "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={env['PGDATABASE']}"]
-    if has_postgis:  # CREATE EXTENSION would fail: restore everything but the extension itself
+    if present:  # CREATE EXTENSION would fail: restore everything but the extensions themselves
         listing = _run([tool, "--list", str(dump)], env)
-        keep = [line for line in listing.splitlines() if "EXTENSION - postgis" not in line]
+        keep = [line for line in listing.splitlines()
+                if not any(f"EXTENSION - {name}" in line for name in present)]
         listed = dump.with_name(dump.name + ".list")
         listed.write_text("\n".join(keep) + "\n")
         args.append(f"--use-list={listed}")

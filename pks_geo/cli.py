@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Generate N synthetic incidents and TPS inside the loaded areas (set-based in PostGIS)."),
     "export": ("pks_geo.cli_commands.export:export",
                "Export DATASET (choropleth, hotspots, incidents, tps, patrol-plan) to a file."),
+    "roads": ("pks_geo.cli_commands.roads:roads",
+              "Road network for patrol routes (pgRouting): load a roads file, or remove it."),
     "security": ("pks_geo.cli_commands.security:security",
                  "Security planning: data files, TPS risk, manual categories, personnel."),
 }

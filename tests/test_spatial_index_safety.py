@@ -53,6 +53,7 @@ def _probe_geometry(geom_type: str) -> sql.Composable:
     point = sql.SQL("ST_SetSRID(ST_MakePoint(122.0 + random(), -4.5 + random()), 4326)")
     shapes = {
         "Point": point,
+        "LineString": sql.SQL("ST_MakeLine({}, ST_Translate({}, 0.01, 0.01))").format(point, point),
         "Polygon": sql.SQL("ST_Buffer({}, 0.01)").format(point),
         "MultiPolygon": sql.SQL("ST_Multi(ST_Buffer({}, 0.01))").format(point),
         "Geometry": sql.SQL("ST_Multi(ST_Buffer({}, 0.01))").format(point),

@@ -16,8 +16,10 @@ crosses the sea (a bay, a strait) follows the shortest path over the district's 
 instead, TPS on land that does not touch (islands) never share a sector, and a sector's
 diameter is measured over land, so TPS on both shores of a bay are split. ``detour_factor``
 turns these lengths into an estimate of road length, and the estimated time adds
-``stop_minutes`` per TPS at ``speed_kmh``. No road network is used (none is loaded); the
-plan's ``routing`` says which method drew it.
+``stop_minutes`` per TPS at ``speed_kmh``. With a road network loaded (``pks-geo roads load``),
+costs and route lines follow the roads instead (:mod:`pks_geo.analysis.road_routes`, pgRouting)
+and no detour factor applies to them; a TPS far from every road keeps the method above. The
+plan's ``routing`` / ``routing_method`` say which method drew it.
 
 Outputs per sector: the ordered TPS list, a route line with length and time, and a sector
 polygon (convex hull of its TPS, buffered by ``sector_buffer_m``), in WGS 84.
@@ -44,6 +46,14 @@ from sqlalchemy import Engine
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.land_routes import LandGrid, LandPaths, land_grid
 from pks_geo.analysis.risk import RiskResult, TpsRisk, compute_risk
+from pks_geo.analysis.road_routes import (
+    SNAP_LIMIT_M,
+    Paths,
+    RoadNetwork,
+    RoadPaths,
+    StraightPaths,
+    road_network,
+)
 from pks_geo.analysis.security_data import PatrolConfig, SecurityData, load_security_data
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
 
@@ -113,9 +123,14 @@ def make_sectors(xy: np.ndarray, max_tps: int, max_diameter_m: float,
 def split_by_land(xy: np.ndarray, max_diameter_m: float, grid: LandGrid) -> LandSplit:
     """A :data:`LandSplit` for points ``xy``: the two points farthest apart over land seed two
     groups, and every other point joins the seed it is nearer to over land."""
+    return split_by_distance(lambda idx: grid.paths(xy[idx]).dist, max_diameter_m)
+
+
+def split_by_distance(dist_of: Callable[[np.ndarray], np.ndarray], max_diameter_m: float) -> LandSplit:
+    """A :data:`LandSplit` from a distance matrix of a group (over land, or over roads)."""
 
     def split(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        dist = grid.paths(xy[idx]).dist  # inf between pieces of land that do not touch
+        dist = dist_of(idx)  # inf between pieces of land that do not touch
         i, j = np.unravel_index(int(np.argmax(dist)), dist.shape)
         if dist[i, j] <= max_diameter_m:
             return None
@@ -232,12 +247,17 @@ class PatrolPlan:
     notes: list[str] = field(default_factory=list)
     polsek: str | None = None
     routing: str = "straight"
-    """``land`` (legs over water go round by land) or ``straight`` (no boundaries to route on)."""
+    """``road`` (along the loaded road network), ``land`` (legs over water go round by land) or
+    ``straight`` (no boundaries to route on)."""
+    off_road: list[str] = field(default_factory=list)
+    """TPS (and posts) farther than the snapping limit from every road, routed without roads."""
 
     def meta(self) -> dict[str, Any]:
         c = self.config
         return {"election": self.election, "polsek": self.polsek, "n_sectors": len(self.sectors),
                 "routing": self.routing,
+                "routing_method": "road" if self.routing == "road" else "straight_line",
+                "off_road": self.off_road,
                 "n_tps": sum(len(s.stops) for s in self.sectors),
                 "parameters": {"max_tps": c.max_tps, "max_diameter_m": c.max_diameter_m,
                                "speed_kmh": c.speed_kmh, "stop_minutes": c.stop_minutes,
@@ -293,9 +313,11 @@ def check_config(config: PatrolConfig, overrides: dict[str, Any]) -> PatrolConfi
 
 
 def plan_sectors(items: list[TpsRisk], data: SecurityData, config: PatrolConfig,
-                 election: str, polsek: str | None = None, land: LandGrid | None = None) -> PatrolPlan:
+                 election: str, polsek: str | None = None, land: LandGrid | None = None,
+                 roads: RoadNetwork | None = None) -> PatrolPlan:
     """Sectors and routes for TPS already scored (``items``), grouped by their Polsek; over
-    ``land`` when given (:func:`pks_geo.analysis.land_routes.land_grid`)."""
+    ``land`` when given (:func:`pks_geo.analysis.land_routes.land_grid`), along ``roads`` when
+    given (:func:`pks_geo.analysis.road_routes.road_network`)."""
     notes: list[str] = []
     unlocated = [i.kode_tps for i in items if i.x is None]
     if unlocated:
@@ -308,18 +330,27 @@ def plan_sectors(items: list[TpsRisk], data: SecurityData, config: PatrolConfig,
         if item.x is not None and item.polsek is not None:
             by_polsek.setdefault(item.polsek, []).append(item)
     sectors: list[Sector] = []
+    off_road: list[str] = []
     for sid in data.jurisdictions.polsek:
         members = by_polsek.get(sid)
         if members:
-            sectors.extend(_polsek_sectors(sid, members, data, config, notes, land))
-    if land is not None:
+            sectors.extend(_polsek_sectors(sid, members, data, config, notes, land, roads, off_road))
+    routing = "land" if land is not None else "straight"
+    if roads is not None and sectors:
+        routing = "road"
+        notes.append("routes follow the loaded road network (pgRouting)"
+                     + (f"; {len(off_road)} points farther than {SNAP_LIMIT_M:.0f} m from any road are "
+                        f"routed {'over land' if land is not None else 'in straight lines'}: "
+                        f"{', '.join(off_road[:10])}" if off_road else ""))
+    elif land is not None:
         notes.append("routes go round bays and straits over land (no road network is loaded): "
                      "lengths are lower bounds of the road distance")
-    return PatrolPlan(election, config, sectors, notes, polsek, "land" if land is not None else "straight")
+    return PatrolPlan(election, config, sectors, notes, polsek, routing, off_road)
 
 
 def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config: PatrolConfig,
-                    notes: list[str], land: LandGrid | None) -> list[Sector]:
+                    notes: list[str], land: LandGrid | None, roads: RoadNetwork | None = None,
+                    off_road: list[str] | None = None) -> list[Sector]:
     unit = data.jurisdictions.polsek[sid]
     xy = np.array([[m.x, m.y] for m in members], dtype=float)
     post = data.posts.get(unit.post) if unit.post else None
@@ -331,13 +362,27 @@ def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config
         start = xy[int(np.argmin(((xy - start) ** 2).sum(axis=1)))]
         start_id, start_name = "first-tps", "TPS pertama"
         notes.append(f"{unit.name} has no post in posts.csv: its routes start at a TPS")
-    land_split = split_by_land(xy, config.max_diameter_m, land) if land is not None else None
+    road: RoadPaths | None = None
+    if roads is not None:  # one cost matrix for the post (node 0) and every TPS of the Polsek
+        road = roads.paths(np.vstack([start.reshape(1, 2), xy]),
+                           land.paths if land is not None else StraightPaths, config.detour_factor)
+        if off_road is not None:
+            off_road.extend([start_id] * int(not road.snapped[0])
+                            + [members[k].kode_tps for k in np.flatnonzero(~road.snapped[1:])])
+        land_split: LandSplit | None = split_by_distance(lambda idx: road.dist[np.ix_(idx + 1, idx + 1)],
+                                                         config.max_diameter_m)
+    else:
+        land_split = split_by_land(xy, config.max_diameter_m, land) if land is not None else None
     groups = make_sectors(xy, config.max_tps, config.max_diameter_m, land_split)
     groups.sort(key=lambda g: (float(np.hypot(*(xy[g].mean(axis=0) - start))), members[g[0]].kode_tps))
     polres = unit.polres
     out = []
     for number, group in enumerate(groups, start=1):
-        paths = land.paths(np.vstack([start.reshape(1, 2), xy[group]])) if land is not None else None
+        paths: Paths | None = None
+        if road is not None:
+            paths = _Subset(road, np.r_[0, np.asarray(group) + 1])
+        elif land is not None:
+            paths = land.paths(np.vstack([start.reshape(1, 2), xy[group]]))
         order = order_route(start, xy[group], config.return_to_post,
                             None if paths is None else _finite(paths.dist))
         route = [int(group[k]) for k in order]
@@ -352,10 +397,31 @@ def _finite(dist: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(dist), dist, np.nanmax(np.where(np.isfinite(dist), dist, 0)) * 10 + 1e6)
 
 
-class _OrderedPaths:
-    """Land paths of a sector in visiting order: node 0 is the start, then the route's stops."""
+class _Subset:
+    """The road paths of one sector: rows ``index`` (the post, then its TPS) of the Polsek's."""
 
-    def __init__(self, paths: LandPaths, order: list[int]) -> None:
+    def __init__(self, road: RoadPaths, index: np.ndarray) -> None:
+        self.road, self.index = road, [int(k) for k in index]
+        self.dist = road.dist[np.ix_(index, index)]
+
+    def leg(self, i: int, j: int) -> np.ndarray:
+        return self.road.leg(self.index[i], self.index[j])
+
+    def length(self, i: int, j: int) -> float:
+        return self.road.length(self.index[i], self.index[j])
+
+    def factor(self, i: int, j: int) -> float:
+        return self.road.factor(self.index[i], self.index[j])
+
+    def prefetch(self, pairs: list[tuple[int, int]]) -> None:
+        self.road.prefetch([(self.index[i], self.index[j]) for i, j in pairs])
+
+
+class _OrderedPaths:
+    """Paths of a sector (over land or roads) in visiting order: node 0 is the start, then the
+    route's stops."""
+
+    def __init__(self, paths: LandPaths | _Subset | Paths, order: list[int]) -> None:
         self.paths = paths
         self.nodes = [0] + [k + 1 for k in order]
 
@@ -363,7 +429,18 @@ class _OrderedPaths:
         return self.paths.leg(self.nodes[i], self.nodes[j])
 
     def length(self, i: int, j: int) -> float:
+        if isinstance(self.paths, _Subset):
+            return self.paths.length(self.nodes[i], self.nodes[j])
         return float(self.paths.dist[self.nodes[i], self.nodes[j]])
+
+    def factor(self, i: int, j: int) -> float | None:
+        """Road length per metre of the leg (roads: 1); None without roads (the plan's detour factor)."""
+        return self.paths.factor(self.nodes[i], self.nodes[j]) if isinstance(self.paths, _Subset) else None
+
+    def prefetch(self, hops: list[int]) -> None:
+        if isinstance(self.paths, _Subset):
+            pairs = zip(hops, hops[1:], strict=False)
+            self.paths.prefetch([(self.nodes[a], self.nodes[b]) for a, b in pairs])
 
 
 
@@ -377,11 +454,15 @@ def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int
     back = [start.reshape(1, 2)] if config.return_to_post else []
     stops_path = np.vstack([start.reshape(1, 2), xy, *back])
     hops = list(range(len(xy) + 1)) + ([0] if config.return_to_post else [])
+    factors = np.full(len(hops) - 1, config.detour_factor)
     if land is None:
         legs = np.hypot(*np.diff(stops_path, axis=0).T)
         path = stops_path
     else:
+        land.prefetch(hops)
         legs = np.array([land.length(a, b) for a, b in zip(hops, hops[1:], strict=False)])
+        factors = np.array([land.factor(a, b) or config.detour_factor
+                            for a, b in zip(hops, hops[1:], strict=False)])
         pieces = [land.leg(a, b) for a, b in zip(hops, hops[1:], strict=False)]
         path = np.vstack([stops_path[:1]] + [piece[1:] for piece in pieces]) if pieces else stops_path
     cumulative = np.cumsum(legs)
@@ -389,7 +470,7 @@ def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int
                   t.score, t.dpt, float(t.lon), float(t.lat), t.location_approx, round(float(legs[k]), 1),
                   round(float(cumulative[k]), 1)) for k, t in enumerate(ordered)]
     length = float(legs.sum())
-    road_km = length / 1000 * config.detour_factor
+    road_km = float((legs * factors).sum()) / 1000
     minutes = road_km / config.speed_kmh * 60 + len(stops) * config.stop_minutes
     lon, lat = _to_wgs84.transform(path[:, 0], path[:, 1])
     line_coords = list(zip(lon, lat, strict=True))
@@ -403,7 +484,7 @@ def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int
 
 
 def _land_diameter(land: _OrderedPaths, n: int) -> float:
-    """Largest distance over land between two TPS of the sector (the post left out)."""
+    """Largest distance over land (or roads) between two TPS of the sector (the post left out)."""
     return max((land.length(a, b) for a in range(1, n + 1) for b in range(a + 1, n + 1)), default=0.0)
 
 
@@ -414,4 +495,5 @@ def patrol_plan(engine: Engine, election: str | None = None, polsek: str | None 
     data = data or load_security_data()
     risk = risk or compute_risk(engine, election, data=data, polsek=polsek)
     items = [i for i in risk.items if polsek is None or i.polsek == polsek]
-    return plan_sectors(items, data, config or data.patrol, risk.election.code, polsek, land_grid(engine))
+    return plan_sectors(items, data, config or data.patrol, risk.election.code, polsek, land_grid(engine),
+                        road_network(engine))

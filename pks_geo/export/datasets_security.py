@@ -18,6 +18,7 @@ from pks_geo.analysis.filters import FILTER_PARAMETERS
 from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.risk import FACTORS, RiskResult, TpsRisk, compute_risk
+from pks_geo.analysis.road_routes import road_network
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
 
@@ -121,7 +122,8 @@ def build_patrol(ctx: ExportContext) -> DatasetExport:
     result, items, filters = _risk(ctx, polsek)
     config = check_config(ctx.security.patrol, {k: ctx.value(k) for k in ("max_tps", "max_km", "speed",
                                                                           "stop_min")})
-    plan = plan_sectors(items, ctx.security, config, result.election.code, polsek, land_grid(ctx.engine))
+    plan = plan_sectors(items, ctx.security, config, result.election.code, polsek, land_grid(ctx.engine),
+                        road_network(ctx.engine))
     sectors, routes, stops = [], [], []
     for fid, sector in enumerate(plan.sectors):
         summary = sector.summary()

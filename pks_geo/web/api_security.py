@@ -28,6 +28,7 @@ from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import check_reserve, personnel_plan
 from pks_geo.analysis.risk import RiskResult, compute_risk
 from pks_geo.analysis.risk_overrides import clear_override, set_override
+from pks_geo.analysis.road_routes import road_network
 from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.export.context import ExportContext
 from pks_geo.web.api_export import export_context
@@ -150,7 +151,7 @@ def patrol_plan():  # type: ignore[no-untyped-def]
     result = _risk(ctx)
     polsek = single_value(request.args, "polsek")
     plan = plan_sectors(result.items, ctx.security, config, result.election.code, polsek,
-                        land_grid(ctx.engine))
+                        land_grid(ctx.engine), road_network(ctx.engine))
     return _geojson({"type": "FeatureCollection", "meta": plan.meta(), "features": plan.features()})
 
 

@@ -21,6 +21,7 @@ from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.personnel import personnel_plan
 from pks_geo.analysis.risk import TpsRisk, compute_risk
 from pks_geo.analysis.risk_overrides import clear_override, set_override
+from pks_geo.analysis.road_routes import road_network
 from pks_geo.models import KERAWANAN
 from pks_geo.web import page_format
 from pks_geo.web.api_export import export_context
@@ -83,7 +84,7 @@ def security():  # type: ignore[no-untyped-def]
             personnel = personnel_plan(engine(), result.election.code, profile, data=security, risk=result)
             config = check_config(security.patrol, plan_args)
             plan = plan_sectors(result.items, security, config, result.election.code, None,
-                                land_grid(engine()))
+                                land_grid(engine()), road_network(engine()))
         except ParameterError as exc:
             error, error_field = parameter_message(exc, plan_args, texts, lang), exc.parameter
     rows, polsek_options = [], []

@@ -30,7 +30,6 @@ from pks_geo.web.auth import current_user, page_texts, render_page, require_role
 from pks_geo.web.context import engine, settings
 from pks_geo.web.import_jobs import RUNNING, job_status, landed, start_job
 from pks_geo.web.import_store import (
-    DEFAULT_MAX_BYTES,
     EXTENSIONS,
     KINDS,
     ImportOptions,
@@ -53,7 +52,7 @@ def upload_store() -> UploadStore:
     """The app's upload store (``IMPORT_DIR``, ``IMPORT_MAX_BYTES`` in the app's config)."""
     config = current_app.config
     return UploadStore(Path(config.get("IMPORT_DIR") or UploadStore.default_root()),
-                       int(config.get("IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES))
+                       int(config.get("IMPORT_MAX_BYTES") or UploadStore.default_max_bytes()))
 
 
 @bp.url_value_preprocessor

@@ -37,7 +37,8 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "tps": (".csv", ".txt", ".xlsx", ".xlsm"),
 }
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
-"""Largest upload (``IMPORT_MAX_BYTES``): a 100,000-row ACLED export is about 60 MB."""
+"""Largest upload (``PKS_GEO_IMPORT_MAX_MB``, or the app's ``IMPORT_MAX_BYTES``): a 100,000-row ACLED
+export is about 30 MB."""
 KEEP_HOURS = 24.0
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -105,7 +106,18 @@ class UploadStore:
 
     @classmethod
     def default_root(cls) -> Path:
+        """``PKS_GEO_IMPORT_DIR``, else ``<tmp>/pks-geo-imports``."""
         return Path(os.environ.get("PKS_GEO_IMPORT_DIR") or Path(tempfile.gettempdir()) / "pks-geo-imports")
+
+    @classmethod
+    def default_max_bytes(cls) -> int:
+        """``PKS_GEO_IMPORT_MAX_MB`` (whole MiB, 1-2000), else :data:`DEFAULT_MAX_BYTES`."""
+        raw = os.environ.get("PKS_GEO_IMPORT_MAX_MB", "").strip()
+        if not raw:
+            return DEFAULT_MAX_BYTES
+        if not raw.isdigit() or not 1 <= int(raw) <= 2000:
+            raise ValueError(f"PKS_GEO_IMPORT_MAX_MB must be a whole number of MB, 1-2000 (got {raw!r})")
+        return int(raw) * 1024 * 1024
 
     def folder(self, token: str) -> Path:
         if not TOKEN_RE.match(token or ""):

@@ -139,6 +139,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "compare_need_election": {
         "id": "pilih satu Pemilihan di filter; pemilihan sebelumnya menjadi pembanding.",
         "en": "choose an Election in the filters; the one before it is compared with it."},
+    "compare_with": {"id": "Dibanding dengan", "en": "Compared with"},
+    "compare_auto": {"id": "Pemilihan sebelumnya ({name})", "en": "The election before ({name})"},
     "change_new_hot": {"id": "Menjadi titik panas", "en": "Became a hot spot"},
     "change_still_hot": {"id": "Tetap titik panas", "en": "Still a hot spot"},
     "change_cold_to_hot": {"id": "Dingin menjadi panas", "en": "Cold turned hot"},

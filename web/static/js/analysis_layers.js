@@ -140,10 +140,15 @@
     },
     compare: {
       label: (t) => t.layer_compare,
-      // the current election is the filter's; the one before it is the server's choice
+      // the current election is the filter's; the earlier one is picked in the legend
+      // (comparePicker), else the one before it (the server's choice)
       needs: (s, t) => (s.election ? "" : t.compare_need_election),
-      url: (s) => `/api/v1/emerging/compare?${pick(s, STAT_KEYS.filter((k) => k !== "stage"),
-        { lang: document.documentElement.lang || "id" })}`,
+      url: (s) => {
+        const previous = chosenPrevious(s.election);
+        return `/api/v1/emerging/compare?${pick(s, STAT_KEYS.filter((k) => k !== "stage"),
+          Object.assign({ lang: document.documentElement.lang || "id" }, previous ? { previous } : {}))}`;
+      },
+      picker: (data, s, t) => comparePicker(data, s, t),
       statistic: true,
       style: (f) => ({ color: "#444", weight: 0.5, fillOpacity: STAT_OPACITY,
         fillColor: CHANGE_COLORS[f.properties.change] || NONE_COLOR }),
@@ -219,11 +224,42 @@
     return option ? option.textContent : (code || "");
   }
 
+  // The election the comparison layer compares with: any election held before the filter's
+  // one (previous= in the link), or "" for the server's default (the one just before).
+  let comparePrevious = new URLSearchParams(location.search).get("previous") || "";
+
+  // Elections held before `current` (by voting day in the filter's options), newest first.
+  function earlierElections(current) {
+    const select = document.querySelector("select[name='election']");
+    if (!select || !current) return [];
+    const options = Array.from(select.options).filter((o) => o.value && o.dataset.day);
+    const here = options.find((o) => o.value === current);
+    if (!here) return [];
+    return options.filter((o) => o.dataset.day < here.dataset.day).reverse()
+      .map((o) => ({ code: o.value, name: o.textContent }));
+  }
+
+  function chosenPrevious(current) {
+    return earlierElections(current).some((e) => e.code === comparePrevious) ? comparePrevious : "";
+  }
+
+  // The picker in the comparison's legend: "Compared with [the election before | any earlier one]".
+  function comparePicker(data, state, t) {
+    const earlier = earlierElections(state.election);
+    if (!earlier.length) return "";
+    const chosen = chosenPrevious(state.election);
+    const auto = fill(t, t.compare_auto, { name: electionName(chosen ? earlier[0].code : data.previous) });
+    const options = [`<option value="">${esc(auto)}</option>`].concat(earlier.map((e) =>
+      `<option value="${esc(e.code)}"${e.code === chosen ? " selected" : ""}>${esc(e.name)}</option>`));
+    return `<label class="pks-compare-pick">${esc(t.compare_with)}` +
+      `<select name="previous" data-testid="compare-previous">${options.join("")}</select></label>`;
+  }
+
   function create(map, layersControl, t, getState) {
     const groups = {};
     const legends = {};  // one legend per switched-on layer, each with all its classes and counts
 
-    function drawLegend(name, rows, title, summary) {
+    function drawLegend(name, rows, title, summary, picker) {
       if (legends[name]) map.removeControl(legends[name]);
       delete legends[name];
       if (!rows) return;
@@ -235,11 +271,19 @@
         div.dataset.layer = name;
         div.innerHTML = `<strong>${esc(title)}</strong>` +
           (summary ? `<div class="pks-legend-summary" data-testid="${name === "hotspots" ? "hotspot" : name}-summary">${esc(summary)}</div>` : "") +
+          (picker || "") +
           rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${esc(r.bin)}"` : ""}>` +
             (r.color ? `<i style="background:${esc(r.color)}"></i>` : `<i class="pks-no-swatch"></i>`) +
             `<span>${esc(r.label)}</span>` +
             (r.count !== undefined ? `<span class="pks-count">${esc(r.count)}</span>` : "") + "</div>").join("");
         L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        div.addEventListener("change", (ev) => {  // the comparison's picker: compare again
+          if (ev.target.name !== "previous") return;
+          comparePrevious = ev.target.value;
+          map.fire("pks:linkchange");  // map.js keeps previous= in the page's link
+          load(name);
+        });
         return div;
       };
       legends[name] = legend.addTo(map);
@@ -321,7 +365,7 @@
       group.addLayer(layer);
       tag(layer, name);
       drawLegend(name, def.legend(data, t), def.title ? def.title(data, t) : def.label(t),
-        def.summary ? def.summary(data, t) : "");
+        def.summary ? def.summary(data, t) : "", def.picker ? def.picker(data, getState(), t) : "");
       document.body.dataset[`layer${name}`] = "ready";
     }
 
@@ -368,6 +412,8 @@
       shown: (name) => Boolean(groups[name]) && map.hasLayer(groups[name]),
       groups,  // name -> layer group, for the link's and the saved view's show=/layers
       params: (name, state) => new URL(DEFINITIONS[name].url(state), location.origin).searchParams,
+      // what the page's link keeps besides the filters: the comparison's chosen election
+      linkParams: (state) => (chosenPrevious(state.election) ? { previous: chosenPrevious(state.election) } : {}),
     };
   }
 

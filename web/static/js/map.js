@@ -94,6 +94,7 @@
   function syncUrl(state) {
     const params = new URLSearchParams(state);
     if (cfg.lang) params.set("lang", cfg.lang);
+    if (analysisLayers) for (const [k, v] of Object.entries(analysisLayers.linkParams(state))) params.set(k, v);
     if (viewReady) {
       const view = viewParams();
       params.set("at", view.at);
@@ -524,7 +525,7 @@
       kecamatanOutline = kecLayer;
       applyView(new URLSearchParams(location.search));
       viewReady = true;
-      map.on("moveend overlayadd overlayremove", () => syncUrl(readForm()));
+      map.on("moveend overlayadd overlayremove pks:linkchange", () => syncUrl(readForm()));
     } catch (err) {
       statusEl.textContent = `${t.load_failed}: ${window.PKS.reason(err, t)}`;
       document.body.dataset.ready = "error";

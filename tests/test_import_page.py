@@ -125,9 +125,12 @@ def test_editor_checks_a_sheet_with_errors_then_stores_it(browser, base: str, db
     assert [r[0] for r in rows] == ["8", "9", "10"], rows
     assert "tanggal" in rows[0][1] and rows[0][2]  # line, field and a reason
     assert "kategori" in rows[1][1] and "bukan-kategori" in rows[1][2]
-    assert rows[2][2].startswith("no location")
+    assert "tanggal '2019-13-45' tidak ada di kalender" in rows[0][2]  # in the page's language
+    assert rows[2][2].startswith("tanpa lokasi")
+    english = page.locator("#imp-rejected tbody tr").nth(2).locator("td").nth(2).get_attribute("title")
+    assert english and english.startswith("no location")  # the importer's own text as the tooltip
     warnings = page.inner_text("#imp-warnings")
-    assert "swapped back" in warnings and "11" in warnings
+    assert "lintang dan bujur tertukar" in warnings and "11" in warnings
     page.wait_for_function("() => document.getElementById('imp-map').dataset.ready === '1'")
     assert page.get_attribute("#imp-map", "data-points") == "7"  # every accepted row, each a point
     assert page.locator("#imp-map .leaflet-interactive").count() >= 7
@@ -183,6 +186,7 @@ def test_editor_sees_the_entry_in_english(browser, base: str) -> None:  # type: 
     page.goto(base + "/impor?lang=en")
     assert page.inner_text("#nav-import") == "Import"
     assert page.inner_text("#imp-check") == "Check first"
+    assert page.inner_text("#imp-kinds").count("(CSV") == 3
 
 
 def test_garbage_file_gets_a_clear_message_and_changes_nothing(browser, base: str, db: PagesDb,  # type: ignore[no-untyped-def]
@@ -212,6 +216,7 @@ def test_garbage_file_gets_a_clear_message_and_changes_nothing(browser, base: st
     prose.write_text("Kepada Yth. Bapak Kapolres\n\nDengan hormat,\n")
     upload(page, "sheet", prose)
     page.wait_for_selector("#imp-failed", timeout=60_000)
+    shot(page, "impor_failed_desktop")
     assert "tidak ada yang berubah" in page.inner_text("#imp-failed")
     assert page.locator("#imp-confirm").count() == 0
     assert count(db, "SELECT count(*) FROM incident") == before[0]
@@ -237,6 +242,10 @@ def test_tps_list_is_checked_and_stored(browser, base: str, db: PagesDb, tmp_pat
     wait_done(page)
     assert page.inner_text("#imp-n-accepted") == "6" and page.inner_text("#imp-n-rejected") == "1"
     assert page.locator("#imp-rejected tbody tr td").first.inner_text() == "8"
+    page.goto(page.url.split("?")[0] + "?lang=en")  # the report in English
+    assert page.inner_text("#imp-result-h") == "Check result (not stored yet)"
+    assert "is not 13 digits" in page.inner_text("#imp-rejected")
+    shot(page, "impor_tps_checked_en")
     page.wait_for_function("() => document.getElementById('imp-map').dataset.ready === '1'")
     assert page.get_attribute("#imp-map", "data-points") == "6"
     assert count(db, "SELECT count(*) FROM polling_site") == 0

@@ -30,6 +30,7 @@ from pks_geo.ingest.incident_load import RefusedImport, check_source, import_inc
 from pks_geo.ingest.report import ImportFailed, ImportReport
 from pks_geo.ingest.tps import import_tps
 from pks_geo.web.import_landed import landed_rows
+from pks_geo.web.import_report import report_dict
 from pks_geo.web.import_store import UploadStore, read_json, write_json
 
 HEARTBEAT_SECONDS = 2.0
@@ -108,7 +109,7 @@ class ImportJob:
             self._audit(report, refused)
             if not self.dry_run:
                 self.path.unlink(missing_ok=True)  # stored (or refused): the file is not needed again
-            self.status.update(phase="checked" if self.dry_run else "stored", report=report.to_dict(),
+            self.status.update(phase="checked" if self.dry_run else "stored", report=report_dict(report),
                                refused=refused, read=report.read, total=report.read, finished=time.time())
         except ImportFailed as exc:
             self.status.update(phase="failed", error=str(exc).replace(str(self.path), self.meta["filename"]),

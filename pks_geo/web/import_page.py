@@ -29,6 +29,7 @@ from pks_geo.web.assets import vendor_url
 from pks_geo.web.auth import current_user, page_texts, render_page, require_role
 from pks_geo.web.context import engine, settings
 from pks_geo.web.import_jobs import RUNNING, job_status, landed, start_job
+from pks_geo.web.import_report import shown_issues
 from pks_geo.web.import_store import (
     EXTENSIONS,
     KINDS,
@@ -150,9 +151,12 @@ def job(token: str):  # type: ignore[no-untyped-def]
         return _not_found()
     status = job_status(upload_store(), token)
     report = status.get("report") or {}
+    lang, texts = page_texts()
+    issues = {name: shown_issues(report.get(name) or [], texts, lang, SHOWN_ISSUES)
+              for name in ("rejected", "warnings")}
     return _with_csp(render_page(
         "imports.html", job={"token": token, "meta": meta, "status": status, "report": report,
-                             "running": status.get("phase") in RUNNING},
+                             "running": status.get("phase") in RUNNING, "issues": issues},
         shown=SHOWN_ISSUES, error=None, max_mb=0,
         map_config={"bounds": loaded_extent(engine(), "desa"), "tileUrl": settings().tile_url,
                     "tileAttribution": settings().tile_attribution},

@@ -19,6 +19,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
+import shapely
 from click.testing import CliRunner
 from pyproj import Geod, Transformer
 from sqlalchemy import Engine, text
@@ -114,7 +115,7 @@ def test_without_roads_the_plan_is_straight_line(world) -> None:  # type: ignore
     assert sector.road_km_est == pytest.approx(straight / 1000 * 1.5, abs=0.01)  # detour factor 1.5
 
 
-def test_loaded_roads_cost_and_draw_the_detour_and_remove_restores_straight_lines(world) -> None:  # type: ignore[no-untyped-def]
+def test_roads_cost_and_draw_the_detour_and_remove_restores_straight_lines(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with world.engine.connect() as conn:
         mark = conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_event")).scalar_one()
     output = _cli(world.engine, "roads", "load", str(world.road_file))
@@ -166,6 +167,13 @@ def test_loaded_roads_cost_and_draw_the_detour_and_remove_restores_straight_line
     assert "<LineString>" in kml.get_data(as_text=True)
     lines = list(gpd.read_file(io.BytesIO(kml.data), layer="routes").geometry)
     assert len(lines) == 1 and len(lines[0].coords) > len(GRID)  # the road's vertices, not P-A-B-P
+    gpx = client.get(f"/api/v1/export/patrol-plan.gpx?election={ELECTION}&polsek=a")
+    assert gpx.status_code == 200, gpx.get_data(as_text=True)[:300]
+    (gpx_path := tmp_path / "plan.gpx").write_bytes(gpx.data)
+    tracks = gpd.read_file(gpx_path, layer="tracks")  # GDAL reads the appended <trk> back
+    assert len(tracks) == 1 and len(gpd.read_file(gpx_path, layer="routes")) == 1
+    track = np.array([_to_metric.transform(*c) for c in shapely.get_coordinates(tracks.geometry.iloc[0])])
+    assert (track[:, 0] - post[0]).max() == pytest.approx(4000, abs=2)  # round the river on the GPS too
 
     assert "removed" in _cli(world.engine, "roads", "remove")
     assert road_network(world.engine) is None

@@ -9,7 +9,11 @@ text field whose every value looks like a number would be read back as one (7405
 32-bit 2147483647, TPS ``001`` as 1, ``74.05`` as a real). Such fields are written as text GPX
 itself defines instead: a TPS code in ``cmt``, any other in ``desc`` lines (``key: value``). The
 metadata goes into the GPX ``<metadata>`` element (name, description, keywords = marking, time).
-A patrol plan becomes one ``<rte>`` per sector: the post, then its TPS in visiting order.
+A patrol plan becomes one ``<rte>`` per sector: the post, then its TPS in visiting order, and
+one ``<trk>`` per sector with the line the route drives (along the roads when a road network is
+loaded, round bays over land otherwise): a ``<rte>`` of the stops alone would let a GPS unit
+draw straight lines between them. GDAL writes each GPX layer once and cannot add a second, so
+the tracks are appended to its file as GPX 1.1 text (``<trk>`` comes after ``<rte>``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 import warnings
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
 import orjson
@@ -125,3 +130,28 @@ def write_gpx(export: DatasetExport, metadata: dict[str, Any], path: Path) -> No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         pyogrio.write_dataframe(frame, str(path), layer=layer, driver="GPX", dataset_options=options)
+    tracks = _tracks(export) if export.gpx_routes else ""
+    if tracks:
+        text = path.read_text(encoding="utf-8")
+        end = text.rindex("</gpx>")
+        path.write_text(text[:end] + tracks + text[end:], encoding="utf-8")
+
+
+def _tracks(export: DatasetExport) -> str:
+    """A ``<trk>`` per line of the ``routes`` layer (named by its label field), as GPX text."""
+    names = [layer.name for layer in export.layers]
+    if "routes" not in names:
+        return ""
+    layer = export.layer("routes")
+    out = []
+    for batch in layer.batches():
+        for row in batch:
+            values = dict(zip(layer.field_names, row[:-1], strict=True))
+            geom = shapely.from_geojson(row[-1] if isinstance(row[-1], str) else row[-1].decode())
+            if geom is None or geom.geom_type != "LineString":
+                continue
+            name = str(values.get(layer.label_field or "", "") or "")
+            points = "".join(f"<trkpt lat={quoteattr(f'{y:.6f}')} lon={quoteattr(f'{x:.6f}')}/>"
+                             for x, y in shapely.get_coordinates(geom))
+            out.append(f"<trk><name>{escape(name)}</name><trkseg>{points}</trkseg></trk>\n")
+    return "".join(out)

@@ -220,7 +220,9 @@ def test_garbage_file_gets_a_clear_message_and_changes_nothing(browser, base: st
     assert "tidak ada yang berubah" in page.inner_text("#imp-failed")
     assert page.locator("#imp-confirm").count() == 0
     assert count(db, "SELECT count(*) FROM incident") == before[0]
-    assert len(list(upload_dir.iterdir())) == before[1] + 1  # only the checked (failed) text file
+    folders = sorted(upload_dir.iterdir(), key=lambda f: f.stat().st_mtime)
+    assert len(folders) == before[1] + 1  # only the checked (failed) text file's folder, its file gone
+    assert not list(folders[-1].glob("upload.*"))
     unexpected = [e for e in watch.errors if "status of 400" not in e and "status of 413" not in e]
     assert not unexpected, watch.errors  # the refusals answer 400/413 (the browser logs those)
 
@@ -265,6 +267,26 @@ def test_tps_list_is_checked_and_stored(browser, base: str, db: PagesDb, tmp_pat
     assert not watch.errors, watch.errors
 
 
+def test_xlsx_sheet_is_read(browser, base: str, db: PagesDb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    (lat, lon), _, _ = points(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "tanggal", "kategori", "deskripsi", "lat", "lon"])
+    sheet.append(["X-1", "2019-04-01", "intimidasi", "dari XLSX", lat, lon])
+    sheet.append(["X-2", "kemarin", "intimidasi", "tanggal salah", lat, lon])
+    path = tmp_path / "insiden.xlsx"
+    book.save(path)
+    page, watch = open_as(browser, base, "editor")
+    page.goto(base + "/impor")
+    upload(page, "sheet", path, source="xlsx-uji")
+    wait_done(page)
+    assert page.inner_text("#imp-n-accepted") == "1" and page.inner_text("#imp-n-rejected") == "1"
+    assert "tanggal 'kemarin' tidak terbaca" in page.inner_text("#imp-rejected")
+    assert not watch.errors, watch.errors
+
+
 def test_a_bigger_file_shows_progress_and_is_grouped_per_desa_on_the_map(browser, base: str, db: PagesDb,  # type: ignore[no-untyped-def]
                                                                          tmp_path: Path) -> None:
     (lat1, lon1), (lat2, lon2), (lat3, lon3) = points(db)
@@ -280,6 +302,9 @@ def test_a_bigger_file_shows_progress_and_is_grouped_per_desa_on_the_map(browser
     page.on("response", lambda r: statuses.append(r.json()) if r.url.endswith("/status") and r.ok else None)
     page.goto(base + "/impor")
     upload(page, "sheet", path, source="besar-uji")
+    if page.locator("#imp-job").count():  # still checking when the page came: look at the bar
+        page.wait_for_function("() => Number(document.getElementById('imp-job').dataset.read || 0) > 0")
+        shot(page, "impor_progress_desktop")
     wait_done(page)
     assert page.inner_text("#imp-n-accepted") == "12.000"  # Indonesian thousands separator
     assert any(s["phase"] == "checking" for s in statuses), statuses  # the page polled while it ran

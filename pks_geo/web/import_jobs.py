@@ -118,6 +118,8 @@ class ImportJob:
             log.exception("import of %s failed", self.meta.get("filename"))
             self.status.update(phase="failed", error_key="imp_job_crashed", finished=time.time())
         finally:
+            if self.status["phase"] == "failed":
+                self.path.unlink(missing_ok=True)  # nothing to confirm: do not keep the data
             self.done.set()
             self._flush()
 

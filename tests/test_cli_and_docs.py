@@ -11,36 +11,132 @@ from sqlalchemy import Engine, text
 from pks_geo.cli import main
 from pks_geo.config import PROJECT_ROOT
 
-README = (PROJECT_ROOT / "README.md").read_text()
+DOCS = PROJECT_ROOT / "docs"
+CLI_REFERENCE = (DOCS / "cli.md").read_text()
+API_REFERENCE = (DOCS / "api.md").read_text()
+OPERATIONS = (DOCS / "operations.md").read_text()
 
 
-def _command_paths(group: click.Group, prefix: str = "pks-geo") -> list[str]:
-    paths = []
+def _commands(group: click.Group, prefix: str = "pks-geo") -> list[tuple[str, click.Command]]:
+    commands = []
     ctx = click.Context(group)
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
-            paths.extend(_command_paths(command, path))
+            commands.extend(_commands(command, path))
         else:
-            paths.append(path)
-    return paths
+            commands.append((path, command))
+    return commands
 
 
-def test_every_command_is_documented_in_the_readme() -> None:
-    missing = [path for path in _command_paths(main) if f"`{path}" not in README]
+def test_every_command_and_option_is_in_the_cli_reference() -> None:
+    """docs/cli.md names every command as `pks-geo ...` (not merely as the start of a longer one:
+    `pks-geo db up` is not `pks-geo db upgrade`) and, on that command's lines, each of its options."""
+    missing = []
+    for path, command in _commands(main):
+        pattern = re.compile(re.escape(f"`{path}") + r"(?=[ `])")
+        lines = "\n".join(line for line in CLI_REFERENCE.splitlines() if pattern.search(line))
+        if not lines:
+            missing.append(path)
+            continue
+        for param in command.params:
+            if isinstance(param, click.Option) and not any(opt in lines for opt in param.opts):
+                missing.append(f"{path} {param.opts[-1]}")
     assert missing == []
 
 
-def test_every_route_is_documented_in_the_readme(app) -> None:
+def _route_name(rule: str) -> str:
+    """`/api/v1/incidents/<int:incident_id>` -> `/api/v1/incidents/<incident_id>`."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"<\1>", rule)
+
+
+def test_every_route_and_method_is_in_the_api_reference(app) -> None:
+    """docs/api.md names every route with each of its methods as `METHOD /path/<name>` (the url
+    map's variable names; a query string may follow), so a new route or method fails this test."""
     undocumented = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        stem = rule.rule.split("<")[0].rstrip("/") or "/"
-        if stem not in README:
-            undocumented.append(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            text = f"`{method} {_route_name(rule.rule)}"
+            if not re.search(re.escape(text) + r"(?![\w/.<>-])", API_REFERENCE):
+                undocumented.append(f"{method} {rule.rule}")
     assert undocumented == []
+
+
+def test_every_openapi_parameter_is_in_the_api_reference(client) -> None:
+    """Each query parameter of both OpenAPI documents (/api/v1 and the OGC API) is named in docs/api.md."""
+    missing = set()
+    for url in ("/api/v1/openapi.json", "/ogc/api"):
+        document = client.get(url).get_json()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
+                for parameter in operation.get("parameters", []):
+                    if "$ref" in parameter:
+                        parameter = document["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+                    name = parameter["name"]
+                    if parameter.get("in") == "query" and f"`{name}" not in API_REFERENCE \
+                            and f"{name}=" not in API_REFERENCE:
+                        missing.add(f"{method.upper()} {path} {name}")
+    assert sorted(missing) == []
+
+
+def _settings() -> set[str]:
+    """Every environment variable and app config key the code reads."""
+    names = set()
+    config = (PROJECT_ROOT / "pks_geo" / "config.py").read_text()
+    names |= {f"PKS_GEO_{name}" for name in re.findall(r'(?<![.\w])get\("([A-Z_]+)"\)', config)}
+    sources = [*(PROJECT_ROOT / "pks_geo").rglob("*.py"), *(PROJECT_ROOT / "scripts").glob("*.sh"),
+               PROJECT_ROOT / "tests" / "conftest.py"]
+    for source in sources:
+        text = source.read_text()
+        names |= set(re.findall(r"PKS_GEO_[A-Z][A-Z_0-9]*[A-Z0-9]", text))
+        if source.suffix == ".py":
+            names |= set(re.findall(r'config(?:\.get\(|\.setdefault\(|\[)"([A-Z][A-Z_]+)"', text))
+            names |= set(re.findall(r'\("([A-Z_]+_MB)", "\w+"\)', text))  # the caches' config keys
+    return names
+
+
+def test_every_setting_is_in_operations() -> None:
+    settings = _settings()
+    assert {"PKS_GEO_DATABASE_URL", "PKS_GEO_TILE_ATTRIBUTION", "PKS_GEO_DATA_DIR", "PKS_GEO_PG_BINDIR",
+            "PKS_GEO_TEST_DATABASE_URL", "SECURITY_DATA_DIR", "TILE_CACHE_MB", "EXPORT_MARKING"} <= settings
+    missing = sorted(name for name in settings if f"`{name}`" not in OPERATIONS)
+    assert missing == []
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a heading."""
+    text = re.sub(r"[`*]", "", heading.strip()).lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path) -> set[str]:  # type: ignore[no-untyped-def]
+    anchors, fenced = set(), False
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (match := re.match(r"#{1,6} (.*)", line)):
+            anchors.add(_anchor(match.group(1)))
+    return anchors
+
+
+def test_links_between_the_documents_resolve() -> None:
+    """Every relative link of README.md and docs/*.md names a file that exists and, for a
+    Markdown file, a heading it has."""
+    broken = []
+    for document in [PROJECT_ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", document.read_text()):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (document.parent / path).resolve() if path else document
+            if not linked.exists():
+                broken.append(f"{document.name}: {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{document.name}: {target}")
+    assert broken == []
 
 
 def test_db_up_is_idempotent_and_prints_the_url_last() -> None:

@@ -101,7 +101,7 @@ def test_poisson_noise_flags_at_most_one_desa_per_map_on_average(weights) -> Non
     print("mean flagged per map (Gi*, LISA HH/LL, LISA HL/LH outliers):", means)
     # Gi*: at most one desa per map. LISA clusters (HH/LL) the same; LISA's outliers (a lone
     # desa with 3-4 incidents where 0.4 is usual) are reported, not bounded: they are rare
-    # values, which the normal tail of the analytic test calls significant (README).
+    # values, which the normal tail of the analytic test calls significant (docs/statistics.md).
     assert all(g <= 1.0 and c <= 1.0 for g, c, _ in means.values()), means
 
 

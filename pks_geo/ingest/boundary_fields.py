@@ -1,6 +1,6 @@
 """Which property names mean kode / nama / level / parent_kode / jenis in boundary files.
 
-This is the documented, editable table referred to in the README. Candidates are tried
+This is the documented, editable table of docs/data.md ("Boundary field names"). Candidates are tried
 in order, case-insensitively; the first present wins. BIG (Badan Informasi Geospasial)
 "Batas Wilayah Kelurahan/Desa" layers carry the Kemendagri codes in KDEPUM (desa),
 KDCPUM (kecamatan), KDPKAB (kabupaten) and KDPPUM (provinsi), and the names in WADMKD,

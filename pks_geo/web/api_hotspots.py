@@ -118,7 +118,7 @@ def _json_default(value: Any) -> Any:
 @bp.get("/hotspots")
 @require_role("viewer")
 def hotspot_layer():  # type: ignore[no-untyped-def]
-    """Gi* or LISA per area as a FeatureCollection (see README "Hot-spot statistics")."""
+    """Gi* or LISA per area as a FeatureCollection (see docs/statistics.md, "Hot-spot statistics")."""
     _check_names("hotspots")
     filters = _filters()
     metric, smooth = _metric()

@@ -209,7 +209,7 @@ def _paths(rule: Any, w: World) -> list[tuple[str, str]]:
         return [(f"/ogc/collections/{c}/items/{fids[c]}", "") for c in COLLECTIONS]
     fills: dict[str, list[str]] = {
         "view_id": [w.view_id], "kode": [w.desa, w.kecamatan], "incident_id": [str(w.incident_id)],
-        "collection_id": list(COLLECTIONS),
+        "collection_id": list(COLLECTIONS), "polsek": [w.polsek],
     }
     unknown = args - set(fills)
     assert not unknown, f"the crawler cannot fill {unknown} of {rule.rule}: teach it (new route?)"

@@ -120,4 +120,8 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import import_page  # Impor: upload, dry run, confirm
 
     app.register_blueprint(import_page.bp)
+
+    from pks_geo.web import security_sheet  # printable patrol-sector sheets (PDF) per Polsek
+
+    app.register_blueprint(security_sheet.bp)
     return app

@@ -34,4 +34,37 @@ SECURITY: dict[str, dict[str, str]] = {
     "sec_source_override": {"id": "manual", "en": "manual"},
     "sec_source_official": {"id": "resmi (daftar TPS)", "en": "official (TPS list)"},
     "sec_source_computed": {"id": "dihitung", "en": "computed"},
+    # --- printable sector sheets (pks_geo/maps/patrol_sheet.py) -----------------------------
+    "sec_sheets": {"id": "Lembar sektor patroli per Polsek (PDF untuk dicetak: peta sektor, urutan TPS, "
+                         "alamat, jarak dan waktu)",
+                   "en": "Patrol-sector sheets per Polsek (PDF to print: sector map, TPS in order, "
+                         "addresses, distances and times)"},
+    "sec_sheet_link": {"id": "Cetak PDF: {polsek}", "en": "Print PDF: {polsek}"},
+    "sheet_title": {"id": "Lembar Sektor Patroli \u2014 {polsek}",
+                    "en": "Patrol-sector sheet \u2014 {polsek}"},
+    "sheet_sector_line": {"id": "Sektor {sector} ({n} dari {total}) \u00b7 {tps} TPS \u00b7 \u00b1{km} km "
+                                "jalan \u00b7 \u00b1{minutes} menit",
+                          "en": "Sector {sector} ({n} of {total}) \u00b7 {tps} TPS \u00b7 ~{km} km by road "
+                                "\u00b7 ~{minutes} minutes"},
+    "sheet_continued": {"id": "(lanjutan)", "en": "(continued)"},
+    "sheet_params_line": {"id": "{election} \u00b7 berangkat dari {start} \u00b7 kecepatan {speed} km/jam "
+                                "\u00b7 singgah {stop} menit per TPS \u00b7 jarak jalan \u2248 garis rute "
+                                "\u00d7 {detour}",
+                          "en": "{election} \u00b7 starts at {start} \u00b7 speed {speed} km/h \u00b7 "
+                                "{stop} minutes at each TPS \u00b7 road distance \u2248 route line "
+                                "\u00d7 {detour}"},
+    "sheet_depart": {"id": "Berangkat: {start}", "en": "Leave: {start}"},
+    "sheet_return": {"id": "Kembali ke pos", "en": "Back to the post"},
+    "sheet_col_tps": {"id": "Kode TPS", "en": "TPS code"},
+    "sheet_col_desa": {"id": "TPS / desa", "en": "TPS / desa"},
+    "sheet_col_address": {"id": "Alamat", "en": "Address"},
+    "sheet_col_leg": {"id": "Jarak km", "en": "Leg km"},
+    "sheet_col_total": {"id": "Total km", "en": "Total km"},
+    "sheet_col_minutes": {"id": "Tiba (mnt)", "en": "Arrive (min)"},
+    "sheet_note": {"id": "Jarak diukur di peta (garis lurus, memutar teluk lewat darat; tanpa jaringan "
+                         "jalan) \u2014 periksa rute di lapangan. Tiba = menit setelah berangkat dari pos. "
+                         "Data operasional: hanya untuk petugas yang berwenang.",
+                   "en": "Distances are measured on the map (straight lines, round bays over land; no road "
+                         "network) \u2014 check the route on the ground. Arrive = minutes after leaving "
+                         "the post. Operational data: for authorised officers only."},
 }

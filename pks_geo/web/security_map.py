@@ -16,13 +16,9 @@ from typing import Any
 
 from pks_geo.analysis.patrol import PatrolPlan, Sector
 from pks_geo.analysis.risk import RiskResult
+from pks_geo.maps.patrol_style import CATEGORY_COLORS, ROUTE_COLORS
 from pks_geo.models import KERAWANAN
 
-CATEGORY_COLORS = {"kurang rawan": "#fed976", "rawan": "#fd8d3c", "sangat rawan": "#bd0026"}
-"""ColorBrewer YlOrRd (3 of 9): light to dark as the risk rises; the map's legend and the
-printed sector sheet use the same colours."""
-ROUTE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
-"""ColorBrewer Dark2: neighbouring sectors' routes told apart (cycled by sector number)."""
 MAP_TEXTS = ("sec_sector", "sec_stop_order", "sec_start", "sec_minutes")
 """Catalogue entries the script needs for its tooltips, passed in the page's language."""
 

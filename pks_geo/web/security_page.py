@@ -101,6 +101,8 @@ def security():  # type: ignore[no-untyped-def]
                            personnel=personnel, profiles=profiles, plan=plan,
                            map_data=map_payload(result, plan, texts) if result else None,
                            legend=category_counts(result) if result else [],
+                           sheet_polsek=list(dict.fromkeys((s.polsek, s.polsek_nama) for s in plan.sectors))
+                           if plan else [],
                            plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -377,7 +377,8 @@ def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config
     groups.sort(key=lambda g: (float(np.hypot(*(xy[g].mean(axis=0) - start))), members[g[0]].kode_tps))
     polres = unit.polres
     out = []
-    for number, group in enumerate(groups, start=1):
+    planned = []
+    for group in groups:
         paths: Paths | None = None
         if road is not None:
             paths = _Subset(road, np.r_[0, np.asarray(group) + 1])
@@ -385,11 +386,23 @@ def _polsek_sectors(sid: str, members: list[TpsRisk], data: SecurityData, config
             paths = land.paths(np.vstack([start.reshape(1, 2), xy[group]]))
         order = order_route(start, xy[group], config.return_to_post,
                             None if paths is None else _finite(paths.dist))
+        planned.append((group, paths, order))
+    if road is not None:  # the road lines of every sector's legs in one query (pgRouting reads its
+        # edges on every call: one call per sector cost more than the routing itself)
+        road.prefetch([pair for group, _, order in planned
+                       for pair in _legs(np.r_[0, np.asarray(group)[order] + 1], config.return_to_post)])
+    for number, (group, paths, order) in enumerate(planned, start=1):
         route = [int(group[k]) for k in order]
         out.append(_sector(f"{sid}-{number:02d}", sid, unit.name, polres, number, start, start_id, start_name,
                            [members[k] for k in route], xy[route], config,
                            None if paths is None else _OrderedPaths(paths, order)))
     return out
+
+
+def _legs(nodes: np.ndarray, closed: bool) -> list[tuple[int, int]]:
+    """The (from, to) pairs a route over ``nodes`` (start first) drives."""
+    hops = [int(k) for k in nodes] + ([int(nodes[0])] if closed else [])
+    return list(zip(hops, hops[1:], strict=False))
 
 
 def _finite(dist: np.ndarray) -> np.ndarray:

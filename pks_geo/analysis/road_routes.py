@@ -13,8 +13,9 @@ the road data. The matrix is planned symmetric (the mean of both directions, one
 included); a leg's reported length is its own direction's.
 
 Queries read only the edges in the box of the Polsek's points widened by ``MARGIN_DEG`` (or
-the points' extent, if larger): pgRouting loads its edges on every call, and a district's
-whole network per sector would dominate the plan's time.
+a quarter of the points' extent, if larger), and the lines of all of a Polsek's routes come in
+one query: pgRouting loads its edges on every call, and a district's whole network per sector
+took five times as long as the plan without roads.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from pks_geo.models import METRIC_SRID, STORAGE_SRID
 
 SNAP_LIMIT_M = 1000.0
 """A point farther than this from every road vertex is routed without roads."""
-MARGIN_DEG = 0.1
-"""Edges read around the points' box, in degrees (about 11 km): room for a road's detour."""
+MARGIN_DEG = 0.05
+"""Edges read around the points' box, in degrees (about 5.5 km), or a quarter of the box's
+larger side if that is more: room for a road's detour."""
 
 _to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
 _to_wgs84 = Transformer.from_crs(METRIC_SRID, STORAGE_SRID, always_xy=True)
@@ -85,7 +87,7 @@ def edges_sql(xy: np.ndarray) -> str:
 
     The box is four floats formatted here, never text from a request."""
     lon, lat = _to_wgs84.transform(xy[:, 0], xy[:, 1])
-    margin = max(MARGIN_DEG, float(np.ptp(lon)), float(np.ptp(lat)))
+    margin = max(MARGIN_DEG, float(np.ptp(lon)) / 4, float(np.ptp(lat)) / 4)
     box = [float(np.min(lon)) - margin, float(np.min(lat)) - margin,
            float(np.max(lon)) + margin, float(np.max(lat)) + margin]
     return ("SELECT id, source, target, cost, reverse_cost FROM road_edge WHERE geom && "

@@ -93,7 +93,8 @@ def upload(page, kind: str, path: Path, *, source: str | None = None,  # type: i
         page.select_option("#imp-election", election)
     page.set_input_files("#imp-file", str(path))
     if source:
-        (page.tap if tap else page.click)("#imp-more summary")
+        if not page.eval_on_selector("#imp-more", "d => d.open"):
+            (page.tap if tap else page.click)("#imp-more summary")
         page.fill("#imp-source", source)
     with page.expect_navigation():
         (page.tap if tap else page.click)("#imp-check")
@@ -264,6 +265,25 @@ def test_tps_list_is_checked_and_stored(browser, base: str, db: PagesDb, tmp_pat
         page.click("#imp-open")
     page.wait_for_selector("#sec-tps")
     assert page.locator("#sec-tps tbody tr").count() == 6
+    assert not watch.errors, watch.errors
+
+
+def test_all_or_nothing_refuses_the_file_and_offers_no_store(browser, base: str, db: PagesDb,  # type: ignore[no-untyped-def]
+                                                             tmp_path: Path) -> None:
+    path = sheet_with_errors(db, tmp_path / "semua-atau-tidak.csv", source_rows=2)
+    page, watch = open_as(browser, base, "editor")
+    page.goto(base + "/impor")
+    page.click("#imp-more summary")
+    page.check("#imp-all-or-nothing")
+    upload(page, "sheet", path, source="aon-uji")
+    wait_done(page)
+    assert "ditolak seluruhnya" in page.inner_text("#imp-refused")
+    assert page.locator("#imp-rejected tbody tr").count() == 3
+    assert page.locator("#imp-confirm").count() == 0 and page.locator("#imp-cancel").count() == 1
+    with page.expect_navigation():
+        page.click("#imp-cancel")
+    assert page.is_visible("#imp-cancelled")
+    assert count(db, "SELECT count(*) FROM incident WHERE source = 'aon-uji'") == 0
     assert not watch.errors, watch.errors
 
 

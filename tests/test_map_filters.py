@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
+import mapbox_vector_tile
 import pytest
 
 from pks_geo.web import create_app
@@ -252,5 +253,24 @@ def test_incident_layer_says_when_it_shows_a_sample(browser, server: str, ds: Da
         assert page.evaluate("document.body.dataset.incidentsAll") == "on"
         assert not note.is_visible()  # nothing is left out any more
         page.wait_for_function("() => decodeURIComponent(location.search).includes('incidents_all')")
+        # a tile point's tooltip names its kategori and date, read from the tile's own attributes
+        # (issue 18: event_date, as every API names it). The tooltip is what the layer's hover shows.
+        tiles: list = []
+        page.on("response", lambda r: tiles.append(r) if "/tiles/incidents/13/" in r.url else None)
+        page.evaluate("window[window.PKS_GEO.map].setView([-4.1, 122.38], 13, {animate: false})")
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+        page.wait_for_timeout(1000)
+        bodies = [body for body in (context.request.get(r.url).body() for r in tiles) if body]
+        props = mapbox_vector_tile.decode(bodies[0])["incidents"]["features"][0]["properties"]
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", props["event_date"])
+        page.evaluate("""(props) => {
+            const map = window[window.PKS_GEO.map];
+            map.eachLayer((l) => { if (l.pksLayerName === 'incidents') {
+                l.fire('mouseover', { layer: { properties: props }, latlng: map.getCenter() }); } });
+        }""", props)
+        tip = page.locator(".pks-tip").first
+        tip.wait_for(timeout=10000)
+        year = props["event_date"][:4]
+        assert year in tip.inner_text() and props["kategori"] in tip.inner_text(), tip.inner_text()
     finally:
         context.close()

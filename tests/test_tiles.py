@@ -197,7 +197,11 @@ def test_incident_tiles_are_for_analysts_only(client, world: World) -> None:  # 
             {"z": z, "x": x, "y": y}).scalar()
     assert len(features) == expected > 50
     assert all(f["geometry"]["type"] == "Point" for f in features)
-    assert {"kategori", "tanggal", "status"} <= set(features[0]["properties"])
+    assert {"kategori", "event_date", "status", "location_precision"} <= set(features[0]["properties"])
+    described = client.get("/tiles/incidents.json", headers=world.headers["analyst"]).get_json()
+    fields = described["vector_layers"][0]["fields"]
+    assert {"event_date", "location_precision"} <= set(fields) and not {"tanggal", "presisi"} & set(fields)
+    assert {name for f in features for name in f["properties"]} <= set(fields)
 
 
 def test_a_crowded_incident_tile_is_an_even_sample_that_says_so(client, world: World,
@@ -237,7 +241,7 @@ def test_incident_tiles_honour_the_filters(client, world: World) -> None:  # typ
     assert features
     for feature in features:
         assert feature["properties"]["kategori"] == "bentrok"
-        assert feature["properties"]["tanggal"].startswith("2019-")
+        assert feature["properties"]["event_date"].startswith("2019-")
 
 
 def test_tps_tiles_of_one_election(client, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -245,6 +249,12 @@ def test_tps_tiles_of_one_election(client, world: World) -> None:  # type: ignor
     features = decode(client.get(tile_path("tps", tile, "election=pilkada-2024")))["tps"]["features"]
     assert len(features) > 50
     assert all(len(f["properties"]["kode_tps"]) == 13 and f["properties"]["dpt"] >= 150 for f in features)
+    # the API's field names (issue 18), and the TileJSON describes exactly what the tiles carry
+    described = client.get("/tiles/tps.json").get_json()["vector_layers"][0]["fields"]
+    assert set(described) == {"kode_tps", "no_tps", "desa_kode", "dpt", "kategori_kerawanan",
+                              "location_precision"}
+    assert {name for f in features for name in f["properties"]} <= set(described)
+    assert {f["properties"].get("location_precision") for f in features} <= {"exact", "desa", "near"}
     other = client.get(tile_path("tps", tile, "election=pemilu-2019"))
     assert other.status_code == 200 and other.data == b""  # no TPS loaded for that election
 

@@ -62,7 +62,7 @@ SAMPLE_CELLS = 128
 """Above the cap an incident tile keeps one incident per cell of a 128 x 128 grid (32 px on
 a 4096 tile): a spatially even picture of where incidents are, with their counts, instead of
 the oldest 20,000 (which left whole recent areas blank at a million incidents)."""
-TILE_FORMAT = "mvt-3"
+TILE_FORMAT = "mvt-4"
 """Part of every ETag: bump when attributes or SQL change so caches drop old tiles. Features
 are written in a fixed order (by kode or id), so the same data always give the same bytes."""
 PLAIN_AREA_PARAMETERS = ("level", "within", "lang")
@@ -94,8 +94,8 @@ LAYERS: dict[str, TileLayer] = {
     "areas-desa": TileLayer("areas-desa", "areas", "desa", "viewer", "polygon",
                             AREA_FIELDS, 0, MAX_ZOOM, "Desa/kelurahan boundaries with choropleth values"),
     "incidents": TileLayer("incidents", "incidents", None, "analyst", "point",
-                           {"kategori": "String", "tanggal": "String", "status": "String",
-                            "presisi": "String", "meninggal": "Number", "luka": "Number",
+                           {"kategori": "String", "event_date": "String", "status": "String",
+                            "location_precision": "String", "meninggal": "Number", "luka": "Number",
                             "desa_kode": "String", "kecamatan_kode": "String", "n": "Number",
                             "sampled": "Boolean"},
                            0, MAX_ZOOM, "Counted incidents under the choropleth filters (analyst+). "
@@ -105,7 +105,7 @@ LAYERS: dict[str, TileLayer] = {
                                         "sampled = true; every other tile holds all of them with n = 1"),
     "tps": TileLayer("tps", "tps", None, "viewer", "point",
                      {"kode_tps": "String", "no_tps": "Number", "desa_kode": "String", "dpt": "Number",
-                      "kerawanan": "String", "presisi": "String"},
+                      "kategori_kerawanan": "String", "location_precision": "String"},
                      0, MAX_ZOOM, "Polling stations (TPS) of one election"),
 }
 
@@ -199,8 +199,8 @@ SELECT ST_AsMVT(feat.*, :layer, :extent, 'geom') FROM feat WHERE geom IS NOT NUL
 """
 INCIDENT_TILE = """
 WITH {bounds}, feat AS (
-    SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS tanggal, i.status,
-           i.location_precision AS presisi, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
+    SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS event_date, i.status,
+           i.location_precision, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
            1 AS n, false AS sampled
     FROM incident i CROSS JOIN bounds b
     WHERE i.geom && b.env4326 AND {where}
@@ -223,8 +223,8 @@ WITH {bounds}, latest AS (
     GROUP BY width_bucket(ST_X(i.geom), ST_XMin(b.env4326), ST_XMax(b.env4326), :cells),
              width_bucket(ST_Y(i.geom), ST_YMin(b.env4326), ST_YMax(b.env4326), :cells)
 ), feat AS (
-    SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS tanggal, i.status,
-           i.location_precision AS presisi, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
+    SELECT {mvt_geom} AS geom, i.id, i.kategori, i.event_date::text AS event_date, i.status,
+           i.location_precision, i.meninggal, i.luka, i.desa_kode, i.kecamatan_kode,
            l.n, true AS sampled
     FROM latest l JOIN incident i ON i.id = l.id CROSS JOIN bounds b
 )
@@ -233,7 +233,7 @@ SELECT ST_AsMVT(feat.*, :layer, :extent, 'geom', 'id') FROM feat WHERE geom IS N
 TPS_TILE = """
 WITH {bounds}, feat AS (
     SELECT {mvt_geom} AS geom, p.id, p.kode_tps, p.no_tps, p.desa_kode, p.dpt,
-           p.kategori_kerawanan AS kerawanan, p.location_precision AS presisi
+           p.kategori_kerawanan, p.location_precision
     FROM polling_site p CROSS JOIN bounds b
     WHERE p.geom && b.env4326 AND p.election_code = :election{within}
     ORDER BY p.id LIMIT :max_points

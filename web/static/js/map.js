@@ -322,7 +322,7 @@
   function makeAllIncidents() {
     if (!cfg.canSeeIncidents || !window.PKSTiles) return null;
     const layer = window.PKSTiles.incidentLayer(map, incidentTileParams(readForm()), null, {
-      tooltip: (p) => `<b>${esc(p.kategori)}</b> ${esc(window.PKS.date(p.tanggal, cfg.lang))}` +
+      tooltip: (p) => `<b>${esc(p.kategori)}</b> ${esc(window.PKS.date(p.event_date, cfg.lang))}` +
         (p.n > 1 ? `<br>${esc(t.incidents_cell.replace("{n}", fmt(p.n)))}` : "") });
     layers.addOverlay(layer, t.layer_incidents_all);
     map.on("overlayadd overlayremove", (ev) => {

@@ -65,7 +65,8 @@ def sheet_with_errors(db: PagesDb, path: Path, source_rows: int = 6) -> Path:
     lines = ["id,tanggal,kategori,deskripsi,lat,lon"]
     for i in range(source_rows):
         lat, lon = ((lat1, lon1), (lat2, lon2), (lat3, lon3))[i % 3]
-        lines.append(f"UJI-{i},2019-03-{i + 1:02d},intimidasi,Baliho dirusak {i},{lat},{lon}")
+        name = "UJI-<i>0</i>" if i == 0 else f"UJI-{i}"  # markup in an id stays text on the page
+        lines.append(f"{name},2019-03-{i + 1:02d},intimidasi,Baliho dirusak {i},{lat},{lon}")
     lines.append(f"UJI-90,2019-13-45,intimidasi,tanggal salah,{lat1},{lon1}")  # line 8
     lines.append(f"UJI-91,2019-03-09,bukan-kategori,kategori salah,{lat1},{lon1}")  # line 9
     lines.append("UJI-92,2019-03-10,intimidasi,tanpa lokasi,,")  # line 10
@@ -136,6 +137,11 @@ def test_editor_checks_a_sheet_with_errors_then_stores_it(browser, base: str, db
     assert page.get_attribute("#imp-map", "data-points") == "7"  # every accepted row, each a point
     assert page.locator("#imp-map .leaflet-interactive").count() >= 7
     assert "7 baris pada peta" in page.inner_text("#imp-map-note")
+    tooltips = page.evaluate("""() => { const out = [];
+        window.pksImportMap.eachLayer(l => { if (l.feature && l.feature.geometry.type === 'Point')
+            out.push(l.getTooltip().getContent()); });
+        return out; }""")
+    assert len(tooltips) == 7 and any("UJI-&lt;i&gt;0&lt;/i&gt;" in t for t in tooltips), tooltips
     shot(page, "impor_checked_desktop")
     # the dry run stored nothing and audited nothing
     assert count(db, "SELECT count(*) FROM incident WHERE source = 'tim-uji'") == 0

@@ -8,6 +8,13 @@
 (function () {
   "use strict";
 
+  /* Names and ids come from uploaded files and boundaries: text, never HTML (Leaflet tooltips take HTML). */
+  function escapeHtml(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function formatNumber(n, lang) {
     return Number(n || 0).toLocaleString(lang === "en" ? "en-GB" : "id-ID");
   }
@@ -89,7 +96,7 @@
       .then(function (data) {
         if (data) {
           L.geoJSON(data, { style: { color: "#1f3b57", weight: 1, fillOpacity: 0.03 },
-            onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.nama, { sticky: true }); }
+            onEachFeature: function (f, layer) { layer.bindTooltip(escapeHtml(f.properties.nama), { sticky: true }); }
           }).addTo(map).bringToBack();
         }
       }).catch(function () { return null; });
@@ -107,7 +114,7 @@
           onEachFeature: function (f, marker) {
             var p = f.properties;
             var label = (p.label ? p.label + " · " : "") + (p.desa || "") + (grouped ? " · " + p.n : "");
-            marker.bindTooltip(label);
+            marker.bindTooltip(escapeHtml(label));
           }
         }).addTo(map);
         var rows = data.rows || 0;

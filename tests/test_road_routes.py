@@ -27,6 +27,7 @@ from sqlalchemy import Engine, text
 from pks_geo.analysis.patrol import patrol_plan
 from pks_geo.analysis.road_routes import SNAP_LIMIT_M, road_network
 from pks_geo.analysis.security_data import load_security_data
+from pks_geo.auth.users import add_user
 from pks_geo.cli import main
 from pks_geo.web import create_app
 from tests.security_setup import (
@@ -38,6 +39,7 @@ from tests.security_setup import (
     token_for,
     write_security_dir,
 )
+from tests.web_support import logged_in
 
 ELECTION = "pilkada-jalan"
 GRID = {"P": (0, 0), "A": (1500, 0), "C": (4000, 0), "D": (4000, 300), "B": (1500, 300), "S": (1500, -120)}
@@ -175,11 +177,18 @@ def test_roads_cost_and_draw_the_detour_and_remove_restores_straight_lines(world
     track = np.array([_to_metric.transform(*c) for c in shapely.get_coordinates(tracks.geometry.iloc[0])])
     assert (track[:, 0] - post[0]).max() == pytest.approx(4000, abs=2)  # round the river on the GPS too
 
+    add_user(world.engine, "perencana-jalan", "viewer", "password-perencana-jalan", actor="test")
+    planner = logged_in(app, "perencana-jalan", "password-perencana-jalan")
+    for lang, words in (("id", "Rute mengikuti jaringan jalan"), ("en", "Routes follow the loaded road")):
+        page = planner.get(f"/rencana?election={ELECTION}&lang={lang}").get_data(as_text=True)
+        assert 'data-routing="road"' in page and words in page
     assert "removed" in _cli(world.engine, "roads", "remove")
     assert road_network(world.engine) is None
     again = patrol_plan(world.engine, ELECTION, data=world.data)
     assert again.meta()["routing_method"] == "straight_line"
     assert _sector_a(again).length_m == pytest.approx(1500 + 300 + float(np.hypot(1500, 300)), abs=1.0)
+    page = planner.get(f"/rencana?election={ELECTION}&lang=id").get_data(as_text=True)
+    assert 'data-routing="straight_line"' in page and "Tanpa jaringan jalan" in page
     with world.engine.connect() as conn:
         last = conn.execute(text("SELECT action, entity, after FROM audit_event "
                                  "ORDER BY id DESC LIMIT 1")).one()

@@ -46,6 +46,17 @@ PAGES: dict[str, dict[str, str]] = {
     "sec_stop_min": {"id": "Waktu singgah (menit)", "en": "Stop time (minutes)"},
     "sec_invalid": {"id": "Isian tidak valid:", "en": "Invalid input:"},
     "sec_plan": {"id": "Rencana patroli", "en": "Patrol plan"},
+    "sec_routing_road": {
+        "id": "Rute mengikuti jaringan jalan yang dimuat (pgRouting); km dan menit dihitung sepanjang jalan.",
+        "en": "Routes follow the loaded road network (pgRouting); km and minutes are along the roads."},
+    "sec_routing_land": {
+        "id": "Tanpa jaringan jalan: rute garis lurus yang memutari teluk lewat darat; km adalah batas bawah "
+              "jarak jalan.",
+        "en": "No road network: straight-line routes that go round bays over land; km are a lower bound of "
+              "the road distance."},
+    "sec_routing_straight": {
+        "id": "Tanpa jaringan jalan: rute garis lurus; km adalah batas bawah jarak jalan.",
+        "en": "No road network: straight-line routes; km are a lower bound of the road distance."},
     "sec_sectors": {"id": "sektor", "en": "sectors"},
     "sec_sector": {"id": "Sektor", "en": "Sector"},
     "sec_start": {"id": "Berangkat dari", "en": "Starts at"},

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from pks_geo.analysis import hotspots
 from pks_geo.analysis.filters import FilterSet, ParameterError
-from pks_geo.analysis.risk import FACTORS, compute_risk
+from pks_geo.analysis.risk import ANALYST_FIELDS, FACTORS, compute_risk, fields_for_role
 from pks_geo.analysis.risk_overrides import clear_override, set_override
 from pks_geo.analysis.security_data import load_security_data
 from pks_geo.audit import events
@@ -209,6 +209,13 @@ def test_api_lists_factors_and_only_analysts_see_incident_ids(world) -> None:
     listed = next(f for f in detailed["features"] if f["id"] == world.t1)["properties"]["factors"][0]["data"]
     assert len(listed["incidents"]) == 4 and listed["incidents"][0]["distance_m"] == 0
     assert "description" not in str(listed)
+    # who overrode a category and why: one rule beside the data for the API and the export (issue 18)
+    analyst_feature = next(f for f in detailed["features"] if f["id"] == world.t1)["properties"]
+    assert set(ANALYST_FIELDS) <= set(analyst_feature)
+    for headers, shown in ((viewer, ()), (analyst, ANALYST_FIELDS)):
+        csv_header = client.get("/api/v1/export/tps.csv?election=pilkada-uji", headers=headers) \
+            .get_data(as_text=True).splitlines()[0].split(",")
+        assert [name for name in csv_header if name in ANALYST_FIELDS] == list(shown)
     bad = client.get("/api/v1/tps-risk?election=pilkada-uji&polsek=zz", headers=viewer)
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "polsek"
 
@@ -235,3 +242,8 @@ def test_api_override_needs_an_editor_and_is_audited(world) -> None:
     trail = events(world.engine, "tps_risk_override", f"pilkada-uji:{world.t2}")
     assert [(e["actor"], e["action"]) for e in trail] == [("editor-risk", "override_set"),
                                                           ("editor-risk", "override_clear")]
+
+
+def test_restricted_tps_fields_follow_the_role() -> None:
+    assert fields_for_role(None) == fields_for_role("viewer") == ()
+    assert all(fields_for_role(role) == ANALYST_FIELDS for role in ("analyst", "editor", "admin"))

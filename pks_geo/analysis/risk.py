@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, text
 from pks_geo.analysis.disclosure import EXACT, Disclosure
 from pks_geo.analysis.filters import ParameterError
 from pks_geo.analysis.security_data import SecurityData, load_security_data
+from pks_geo.auth import role_at_least
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.models import METRIC_SRID
 
@@ -193,6 +194,17 @@ class Factor:
     skipped: bool = False
     data: dict[str, Any] = field(default_factory=dict)
 
+ANALYST_FIELDS = ("override_reason", "override_by", "override_at")
+"""Properties of a :class:`TpsRisk` only analysts and above see: who overrode its category and why."""
+
+
+def fields_for_role(role: str | None) -> tuple[str, ...]:
+    """The restricted TPS properties ``role`` may see (``None``: an anonymous visitor).
+
+    The one rule for the API (``/api/v1/tps-risk``) and the ``tps`` export; every other
+    property of :meth:`TpsRisk.properties` is for every role that may read the data at all."""
+    return ANALYST_FIELDS if role_at_least(role, "analyst") else ()
+
 
 @dataclass
 class TpsRisk:
@@ -231,6 +243,13 @@ class TpsRisk:
         out = asdict(self)
         out.pop("x")
         out.pop("y")
+        return out
+
+    def properties_for(self, role: str | None) -> dict[str, Any]:
+        """:meth:`properties` without the restricted ones ``role`` may not see (:func:`fields_for_role`)."""
+        out = self.properties()
+        for name in set(ANALYST_FIELDS) - set(fields_for_role(role)):
+            out.pop(name)
         return out
 
 

@@ -17,7 +17,7 @@ import shapely
 from pks_geo.analysis.filters import FILTER_PARAMETERS
 from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
-from pks_geo.analysis.risk import FACTORS, RiskResult, TpsRisk, compute_risk
+from pks_geo.analysis.risk import FACTORS, RiskResult, TpsRisk, compute_risk, fields_for_role
 from pks_geo.analysis.road_routes import road_network
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
@@ -33,7 +33,6 @@ TPS_FIELDS = [
     ("official_category", "str"), ("override_category", "str"), ("nearest_post", "str"),
     ("nearest_post_m", "float"), *((f"pts_{key}", "float") for key in FACTORS), ("factors", "json"),
 ]
-ANALYST_TPS_FIELDS = [("override_reason", "str"), ("override_by", "str"), ("override_at", "str")]
 RISK_SOURCES = ["TPS lists as imported (KPU/SIREKAP codes, DPT, kategori_kerawanan from Polri/Bawaslu)",
                 "data/security/risk.toml (weights), posts.csv (posts: SAMPLE data until replaced)",
                 "data/security/jurisdictions.toml (kecamatan -> Polsek -> Polres)"]
@@ -66,11 +65,11 @@ def _risk(ctx: ExportContext, polsek: str | None) -> tuple[RiskResult, list[TpsR
     return result, items, filters
 
 
-def tps_rows(items: list[TpsRisk], analyst: bool) -> tuple[list[tuple[str, str]], list[tuple]]:
-    fields = TPS_FIELDS + (ANALYST_TPS_FIELDS if analyst else [])
+def tps_rows(items: list[TpsRisk], role: str | None) -> tuple[list[tuple[str, str]], list[tuple]]:
+    fields = TPS_FIELDS + [(name, "str") for name in fields_for_role(role)]  # the restricted ones role sees
     rows = []
     for item in items:
-        props = item.properties()
+        props = item.properties_for(role)
         props["label"] = f"TPS {item.no_tps:03d} {item.desa_nama or item.desa_kode}"
         points = {f.key: f.points for f in item.factors}
         for key in FACTORS:
@@ -82,7 +81,7 @@ def tps_rows(items: list[TpsRisk], analyst: bool) -> tuple[list[tuple[str, str]]
 def build_tps(ctx: ExportContext) -> DatasetExport:
     ctx.check_names(TPS_PARAMETERS)
     result, items, filters = _risk(ctx, ctx.value("polsek"))
-    fields, rows = tps_rows(items, ctx.allowed("analyst"))
+    fields, rows = tps_rows(items, ctx.role)
     layer = Layer("tps", "Point", fields, _once(rows), label_field="label")
     return DatasetExport("tps", f"TPS dan kerawanan: {result.election.name}", [layer], roster="tps",
                          sources=RISK_SOURCES, parameters=result.meta(), notes=result.notes,

@@ -38,7 +38,6 @@ from pks_geo.web.context import engine, json_error
 bp = Blueprint("api_security", __name__, url_prefix="/api/v1")
 
 GEOJSON_MIMETYPE = "application/geo+json"
-ANALYST_ONLY = ("override_reason", "override_by", "override_at")
 PARAMETERS = {
     "tps_risk": ("election", "polsek", "lang"),
     "personnel": ("election", "profile", "reserve", "lang"),
@@ -79,14 +78,12 @@ def _geojson(body: dict[str, Any]) -> Response:
 @_handled
 def tps_risk():  # type: ignore[no-untyped-def]
     _check_names("tps_risk")
-    result = _risk(export_context(request.args))
-    analyst = has_role("analyst")
+    ctx = export_context(request.args)
+    result = _risk(ctx)
+    role = ctx.role
     features = []
     for item in result.items:
-        props = item.properties()
-        if not analyst:
-            for key in ANALYST_ONLY:
-                props.pop(key)
+        props = item.properties_for(role)  # override reason/author: analysts only (risk.fields_for_role)
         geometry = None if item.lon is None else {"type": "Point", "coordinates": [item.lon, item.lat]}
         features.append({"type": "Feature", "id": item.kode_tps, "geometry": geometry, "properties": props})
     return _geojson({"type": "FeatureCollection", "meta": result.meta(), "features": features})

@@ -210,6 +210,7 @@ def _paths(rule: Any, w: World) -> list[tuple[str, str]]:
     fills: dict[str, list[str]] = {
         "view_id": [w.view_id], "kode": [w.desa, w.kecamatan], "incident_id": [str(w.incident_id)],
         "collection_id": list(COLLECTIONS), "polsek": [w.polsek],
+        "token": ["x" * 32],  # an Impor upload (editor+ and its uploader only: 403 below editor)
     }
     unknown = args - set(fills)
     assert not unknown, f"the crawler cannot fill {unknown} of {rule.rule}: teach it (new route?)"

@@ -2,13 +2,18 @@
 on the demo data (Konawe Selatan, synthetic incidents and TPS of source ``contoh``) at 1366×850 and
 on a phone (390×844), as the role a planner would use, and writes them to ``docs/img/`` as small
 JPEG files; then every image the guides show must exist and every file in ``docs/img/`` must be shown
-by a document. Re-run this file after a page changes and commit the images (look at them first)."""
+by a document. The suite writes the screenshots to ``$PKS_GEO_SHOTS/docs`` (default /tmp/shots/docs)
+and checks that each has its committed image, so a test run never dirties the checkout; after a page
+changes, refresh the guides' images with ``PKS_GEO_DOCS_SHOTS=1 .venv/bin/python -m pytest
+tests/test_docs_screenshots.py``, look at them, and commit them."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -26,6 +31,9 @@ from pks_geo.web.background import serve_in_background
 
 DOCS = PROJECT_ROOT / "docs"
 IMG = DOCS / "img"
+REFRESH = os.environ.get("PKS_GEO_DOCS_SHOTS") == "1"
+OUT = IMG if REFRESH else Path(os.environ.get("PKS_GEO_SHOTS", "/tmp/shots")) / "docs"
+"""Where the screenshots go: the guides' own folder only when refreshing them on purpose."""
 GUIDES = ("user-guide.md", "panduan-pengguna.md")
 INTRANET = "https://intranet.konaweselatankab.go.id"
 SECRET_KEY = "docs-screenshots-secret-key-0123456789"
@@ -104,9 +112,10 @@ class Browser:
 
 
 def save(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    IMG.mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # fades and transitions settle
-    page.screenshot(path=str(IMG / name), type="jpeg", quality=JPEG_QUALITY)
+    page.screenshot(path=str(OUT / name), type="jpeg", quality=JPEG_QUALITY)
+    assert (IMG / name).is_file(), f"docs/img/{name} is not committed: refresh with PKS_GEO_DOCS_SHOTS=1"
 
 
 HOT_BOXES_JS = ("els => els.filter(e => Number(e.dataset.giBin) >= 2).map(e => e.getBoundingClientRect())"

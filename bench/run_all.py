@@ -19,7 +19,8 @@ boundaries, adds synthetic incidents and TPS (``pks-geo synth``) and measures:
 - (F) OGC ``/ogc/collections/areas/items`` at limit 1, 10, 100, 1000 vs the bare SQL of the same
   features (``json_build_object`` per row, as the endpoint runs it) through psycopg;
 - (H) Gi*: pks-geo's statistics (``compute_hotspots``) and its whole request path including the
-  aggregate SQL (``hotspots``) vs bare ``esda.G_Local(star=True)`` on the same values and weights;
+  aggregate SQL (``hotspots``) vs bare ``esda.G_Local(star=True)`` on the same values and weights,
+  with the same inference (the default is analytic, so esda runs with ``permutations=0``);
 - (B) province only: the tiled desa map in headless Chromium (first draw, pan, zoom) vs the
   GeoJSON choropleth.
 
@@ -342,15 +343,17 @@ def hotspot_results(engine: Engine, scale: str, reps: int) -> list[Result]:
     w = weights.fresh_w()
     w.transform = "B"
 
+    # like with like: the default analytic inference against esda without permutations
+    permutations = 0 if options.inference == "analytic" else options.permutations
+
     def bare() -> None:
-        G_Local(y, w, transform="B", permutations=options.permutations, star=True, n_jobs=1,
-                seed=options.seed)
+        G_Local(y, w, transform="B", permutations=permutations, star=True, n_jobs=1, seed=options.seed)
 
     times = interleaved({"whole": lambda: hotspots(engine, level, "count", filters, options),
                          "stats": lambda: compute_hotspots(frame_all, weights, options), "esda": bare}, reps)
     ms = {k: median(v) * 1000 for k, v in times.items()}
-    name = f"Gi* {level} ({len(y)} areas, {options.permutations} perm.)"
-    ref = "bare esda.G_Local(star=True)"
+    name = f"Gi* {level} ({len(y)} areas, {options.inference}, {permutations} perm.)"
+    ref = f"bare esda.G_Local(star=True, permutations={permutations})"
     return [Result("H", scale, f"{name}, statistics", ms["stats"], "ms", ref, ms["esda"],
                    ms["stats"] / ms["esda"], ""),
             Result("H", scale, f"{name}, incl. aggregate SQL", ms["whole"], "ms", ref, ms["esda"],

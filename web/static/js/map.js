@@ -212,11 +212,30 @@
       nIncidents: tj.n_incidents ?? null, counts };
   }
 
+  // The first choropleth is requested while the kecamatan outline still loads (init below),
+  // not after it: on a fresh page the two requests overlap instead of queuing.
+  let prefetched = null;
+  function choroplethUrl(state) {
+    return `/api/v1/choropleth?${query(state, fixedBreaks || undefined)}`;
+  }
+  function prefetchChoropleth(state) {
+    if (useTiles(state.level)) return;
+    const url = choroplethUrl(state);
+    const promise = getJSON(url);
+    promise.catch(() => {});  // an unused prefetch that fails is not an error of the page
+    prefetched = { url, promise };
+  }
+  function choroplethJSON(url) {
+    const early = prefetched;
+    prefetched = null;
+    return early && early.url === url ? early.promise : getJSON(url);
+  }
+
   async function drawChoropleth(state) {
     const current = drawSeq.next();
     if (useTiles(state.level)) return drawTiledChoropleth(state, current);
     document.body.dataset.choropleth = "geojson";
-    const data = await getJSON(`/api/v1/choropleth?${query(state, fixedBreaks || undefined)}`);
+    const data = await choroplethJSON(choroplethUrl(state));
     if (!current()) return null; // a newer redraw started meanwhile
     const legend = data.legend;
     const ranked = data.features.filter((f) => f.properties.rank !== null).length;
@@ -493,6 +512,7 @@
     form.addEventListener("submit", (ev) => { ev.preventDefault(); redraw(); });
     document.getElementById("pks-play").addEventListener("click", togglePlay);
     document.getElementById("pks-share").addEventListener("click", share);
+    prefetchChoropleth(readForm());
     try {
       const empty = { type: "FeatureCollection", features: [] };
       // kecamatan drawn as the union of their desa, so the outline never cuts through a desa;

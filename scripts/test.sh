@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check pks_geo tests bench
+(cd web && node_modules/.bin/eslint static/js)  # the app's own scripts (web/eslint.config.js)
 exec .venv/bin/python -m pytest "$@"

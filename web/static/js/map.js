@@ -18,8 +18,6 @@
   const NO_DATA_COLOR = "#d9d9d9";
   let choroplethLayer = null;
   let kecamatanOutline = null;
-  let incidentLayer = null;
-  let tpsLayer = null;
   let legendControl = null;
   let playTimer = null;
   const drawSeq = window.PKS.sequence();  // only the newest choropleth answer is drawn

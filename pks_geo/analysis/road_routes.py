@@ -20,7 +20,7 @@ took five times as long as the plan without roads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -94,6 +94,27 @@ def edges_sql(xy: np.ndarray) -> str:
             f"ST_MakeEnvelope({box[0]!r}, {box[1]!r}, {box[2]!r}, {box[3]!r}, 4326)")
 
 
+def road_matrix(n: int, vid: np.ndarray, hop: np.ndarray, snapped: np.ndarray, vids: np.ndarray,
+                rows: Sequence[Sequence[float]]) -> np.ndarray:
+    """Directed road metres between ``n`` points (inf: off the roads, or not joined by them).
+
+    ``rows`` are ``pgr_dijkstraCostMatrix``'s (start vertex, end vertex, cost) between the sorted
+    vertex ids ``vids``; each point adds its hop to its vertex ``vid`` at both ends."""
+    between = np.full((len(vids), len(vids)), np.inf)
+    np.fill_diagonal(between, 0.0)  # two points on one vertex: just the two hops
+    if len(rows):
+        table = np.array([tuple(r) for r in rows], dtype=float)  # Row objects: slow for numpy
+        between[np.searchsorted(vids, table[:, 0].astype(np.int64)),
+                np.searchsorted(vids, table[:, 1].astype(np.int64))] = table[:, 2]
+    road = np.full((n, n), np.inf)
+    on = np.flatnonzero(snapped)
+    k = np.searchsorted(vids, vid[on])
+    block = hop[on, None] + between[np.ix_(k, k)] + hop[None, on]
+    np.fill_diagonal(block, 0.0)
+    road[np.ix_(on, on)] = block
+    return road
+
+
 class RoadNetwork:
     """The loaded road network of one database."""
 
@@ -125,20 +146,11 @@ class RoadPaths:
             self.vertex = np.column_stack([vx, vy])
             self.hop = np.hypot(*(xy - self.vertex).T)
             self.snapped = self.hop <= SNAP_LIMIT_M
-            vids = sorted({int(v) for v in self.vid[self.snapped]})
-            rows = (conn.execute(MATRIX_SQL, {"edges": self.edges, "vids": vids}).all()
+            vids = np.unique(self.vid[self.snapped])
+            rows = (conn.execute(MATRIX_SQL, {"edges": self.edges, "vids": vids.tolist()}).all()
                     if len(vids) > 1 else [])
-        cost = {(int(a), int(b)): float(c) for a, b, c in rows}
-        road = np.full((n, n), np.inf)
-        for i in np.flatnonzero(self.snapped):
-            for j in np.flatnonzero(self.snapped):
-                a, b = int(self.vid[i]), int(self.vid[j])
-                if i == j:
-                    road[i, j] = 0.0
-                elif a == b or (a, b) in cost:
-                    road[i, j] = self.hop[i] + (cost[(a, b)] if a != b else 0.0) + self.hop[j]
-        self.road = road
-        """Directed road metres (inf: off the roads, or not joined by them)."""
+        self.road = road_matrix(n, self.vid, self.hop, self.snapped, vids, rows)
+        road = self.road
         self.on_road = np.isfinite(road) & np.isfinite(road.T)
         need = np.flatnonzero(~self.on_road.all(axis=1))
         self.fallback_index = {int(k): pos for pos, k in enumerate(need)}

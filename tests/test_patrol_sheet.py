@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def test_planner_prints_the_sector_sheet_of_a_polsek(browser, base: str, db: Pag
     info.value.save_as(path)
     assert path.name == "rencana-patroli_pilkada-2020_" + polsek.lower().replace(" ", "-") + ".pdf"
     assert path.read_bytes()[:5] == b"%PDF-"
+    # the menu said it was working and then what it saved
+    page.wait_for_function("() => document.querySelector('#sec-dl-status').textContent.includes('Selesai')")
+    assert path.name in page.inner_text("#sec-dl-status")
+    assert page.get_attribute("#sec-downloads", "aria-busy") == "false"
     pages, body = _pdf_text(path)
     assert pages == sectors >= 7  # one page per sector (40 TPS, at most 6 each)
     assert polsek in body and "Lembar Sektor Patroli" in body
@@ -79,7 +84,12 @@ def test_planner_prints_the_sector_sheet_of_a_polsek(browser, base: str, db: Pag
     assert len(codes) == 40 and all(code in flat for code in codes), [c for c in codes if c not in flat]
     assert ADDRESS in flat and "Kembali ke pos" in flat and "Tiba (mnt)" in flat
     assert [(a, m) for a, _, m in audit] == [("vina", "6")]
-    assert not watch.errors, watch.errors
+    # a file the server refuses is said in one sentence, not downloaded as an error page
+    links.first.evaluate("a => a.href = a.href.replace('max_tps=6', 'max_tps=0')")
+    links.first.click()
+    page.wait_for_selector("#sec-dl-status.pks-error")
+    assert "periksa parameter" in page.inner_text("#sec-dl-status")
+    assert not [e for e in watch.errors if "400" not in e], watch.errors  # the refused fetch only
 
 
 def test_sheet_in_english_and_refusals(browser, base: str) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +115,7 @@ def test_sheet_page_looks_right(db: PagesDb) -> None:
     """The first page as PNG for a person to look at (SHOTS/patrol_sheet_page1.png): the map
     has ink (desa, route, stops) and the renderer keeps to the PDF's page count."""
     from pks_geo.analysis.land_routes import land_grid
-    from pks_geo.analysis.patrol import plan_sectors
+    from pks_geo.analysis.patrol import check_config, plan_sectors
     from pks_geo.analysis.risk import compute_risk
     from pks_geo.analysis.security_data import load_security_data
 
@@ -124,3 +134,14 @@ def test_sheet_page_looks_right(db: PagesDb) -> None:
         figures = list(sheet_pages(data, desa))
         figures[0].savefig(SHOTS / "patrol_sheet_page1.png", dpi=110)
     assert len(figures) == len(sectors)
+    # one sector of all 40 TPS: its list goes on over a second page, with the header repeated
+    config = check_config(security.patrol, {"max_tps": "200", "max_km": "200"})
+    whole = plan_sectors(result.items, security, config, "pilkada-2020", None, land_grid(db.engine)).sectors
+    assert len(whole) == 1 and len(whole[0].stops) == 40
+    long = replace(data, sectors=whole, config=config)
+    with _render_lock:
+        figures = list(sheet_pages(long, desa_context(db.engine, whole)))
+        figures[1].savefig(SHOTS / "patrol_sheet_page2.png", dpi=110)
+    assert len(figures) == 2
+    texts = [t.get_text() for t in figures[1].texts]
+    assert any("(lanjutan)" in t for t in texts) and any("Kembali ke pos" in t for t in texts)

@@ -25,7 +25,9 @@ import numpy as np
 import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont, get_font
 from pyproj import Transformer
 from sqlalchemy import Engine, text
 
@@ -40,12 +42,15 @@ A4_PORTRAIT_IN = (210 / 25.4, 297 / 25.4)
 MAP_AXES = (0.06, 0.50, 0.88, 0.37)
 """(left, bottom, width, height) of the map on a sector's first page, in figure fractions."""
 ROW_STEP = 0.0165
+TABLE_FONT = 7.2
 TABLE_BOTTOM = 0.085
+CONTINUED_TOP = 0.855
+"""Where the list goes on, on a sector's further pages (under a header of up to three lines)."""
 COLUMNS = ((0.06, "left"), (0.095, "left"), (0.245, "left"), (0.41, "left"), (0.635, "left"),
            (0.77, "right"), (0.85, "right"), (0.94, "right"))
 """x and alignment of: No, TPS code, desa, address, category, leg km, cumulative km, minutes."""
 DESA_SQL = text("""
-SELECT nama, ST_Transform(geom, :srid) AS geom FROM admin_area
+SELECT nama, ST_SimplifyPreserveTopology(ST_Transform(geom, :srid), 5) AS geom FROM admin_area
 WHERE level = 'desa' AND geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)
 """)
 
@@ -115,11 +120,12 @@ def _draw_map(fig: Figure, data: SheetData, sector: Sector, desa: gpd.GeoDataFra
     route, area = _metric(sector)
     to_metric = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
     _fit(ax, shapely.union(route, area).bounds)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    desa = desa.iloc[desa.sindex.query(shapely.box(x0, y0, x1, y1))] if not desa.empty else desa
     if not desa.empty:
         desa.plot(ax=ax, facecolor="#f7f7f2", edgecolor="#9e9e9e", linewidth=0.4)
         halo = [patheffects.withStroke(linewidth=2, foreground="white")]
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
         for name, point in zip(desa["nama"], desa.geometry.representative_point(), strict=True):
             if x0 < point.x < x1 and y0 < point.y < y1:
                 ax.text(point.x, point.y, name, fontsize=6, color="#616161", ha="center", va="center",
@@ -179,24 +185,37 @@ def _rows(data: SheetData, sector: Sector) -> list[tuple[str, ...]]:
     return rows
 
 
+def _line_em() -> float:
+    """Height of one text line in em (ascender + descender of the default font's OS/2 or hhea
+    table), which matplotlib uses for a fixed ``linespacing``: lets one multi-line text per
+    column keep exactly :data:`ROW_STEP` between rows."""
+    font = get_font(findfont(FontProperties()))
+    units = font.get_sfnt_table("head")["unitsPerEm"]
+    for name, ascent, descent in (("OS/2", "sTypoAscender", "sTypoDescender"), ("hhea", "ascent", "descent")):
+        table = font.get_sfnt_table(name)
+        if table:
+            return (table[ascent] - table[descent]) / units
+    return 1.2
+
+
 def _table(fig: Figure, data: SheetData, rows: list[tuple[str, ...]], top: float) -> None:
+    """The stop list: one multi-line text per column (a text per cell would cost ~5 ms each to
+    write to PDF, seconds for a Polsek) and a hairline under every row."""
     t = data.texts
     heads = ("No", t["sheet_col_tps"], t["sheet_col_desa"], t["sheet_col_address"], t["sec_category"],
              t["sheet_col_leg"], t["sheet_col_total"], t["sheet_col_minutes"])
     for (x, align), head in zip(COLUMNS, heads, strict=True):
-        fig.text(x, top, head, fontsize=7.2, fontweight="bold", ha=align, va="bottom")
-    fig.add_artist(_rule(fig, top - 0.004))
-    for number, row in enumerate(rows):
-        y = top - 0.006 - (number + 1) * ROW_STEP + ROW_STEP * 0.3
-        for (x, align), value in zip(COLUMNS, row, strict=True):
-            fig.text(x, y, value, fontsize=7.2, ha=align, va="bottom", color="#111111")
-        fig.add_artist(_rule(fig, y - 0.004, "#d9d9d9"))
-
-
-def _rule(fig: Figure, y: float, color: str = "#555555"):  # type: ignore[no-untyped-def]
-    from matplotlib.lines import Line2D
-
-    return Line2D([0.06, 0.94], [y, y], transform=fig.transFigure, color=color, linewidth=0.5)
+        fig.text(x, top, head, fontsize=TABLE_FONT, fontweight="bold", ha=align, va="bottom")
+    first = top - 0.006
+    pitch_pt = ROW_STEP * fig.get_size_inches()[1] * 72
+    spacing = pitch_pt / (_line_em() * TABLE_FONT)
+    for column, (x, align) in enumerate(COLUMNS):
+        fig.text(x, first, "\n".join(row[column] or " " for row in rows), fontsize=TABLE_FONT, ha=align,
+                 va="top", color="#111111", linespacing=spacing, multialignment=align)
+    lines = [[(0.06, first - k * ROW_STEP), (0.94, first - k * ROW_STEP)] for k in range(1, len(rows) + 1)]
+    fig.add_artist(LineCollection(lines, transform=fig.transFigure, colors="#d9d9d9", linewidths=0.5))
+    fig.add_artist(LineCollection([[(0.06, top - 0.004), (0.94, top - 0.004)]], transform=fig.transFigure,
+                                  colors="#555555", linewidths=0.6))
 
 
 def _footer(fig: Figure, data: SheetData, page: int, pages: int) -> None:
@@ -212,7 +231,7 @@ def _footer(fig: Figure, data: SheetData, page: int, pages: int) -> None:
 def _chunks(rows: list[tuple[str, ...]]) -> list[list[tuple[str, ...]]]:
     """The first page's rows under the map, the rest on pages of their own."""
     first = int((MAP_AXES[1] - 0.04 - TABLE_BOTTOM) / ROW_STEP)
-    rest = int((0.89 - TABLE_BOTTOM) / ROW_STEP)
+    rest = int((CONTINUED_TOP - TABLE_BOTTOM) / ROW_STEP)
     out = [rows[:first]]
     out += [rows[i:i + rest] for i in range(first, len(rows), rest)]
     return out
@@ -233,7 +252,7 @@ def sheet_pages(data: SheetData, desa: gpd.GeoDataFrame) -> Iterator[Figure]:
                 _draw_map(fig, data, sector, desa, ROUTE_COLORS[index % len(ROUTE_COLORS)])
                 _table(fig, data, rows, MAP_AXES[1] - 0.025)
             else:
-                _table(fig, data, rows, 0.89)
+                _table(fig, data, rows, CONTINUED_TOP)
             _footer(fig, data, page, pages)
             layout.draw_marking(fig, data.marking, 0.85)
             yield fig

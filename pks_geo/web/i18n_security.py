@@ -67,4 +67,8 @@ SECURITY: dict[str, dict[str, str]] = {
                    "en": "Distances are measured on the map (straight lines, round bays over land; no road "
                          "network) \u2014 check the route on the ground. Arrive = minutes after leaving "
                          "the post. Operational data: for authorised officers only."},
+    "sec_dl_working": {"id": "Menyiapkan {file}\u2026 {s} detik", "en": "Preparing {file}\u2026 {s} s"},
+    "sec_dl_done": {"id": "Selesai diunduh: {file}", "en": "Downloaded: {file}"},
+    "sec_dl_failed": {"id": "Berkas tidak dapat dibuat; periksa parameter lalu coba lagi. Keterangan server:",
+                      "en": "The file could not be made; check the parameters and try again. Server said:"},
 }

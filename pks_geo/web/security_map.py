@@ -19,6 +19,8 @@ from pks_geo.analysis.risk import RiskResult
 from pks_geo.maps.patrol_style import CATEGORY_COLORS, ROUTE_COLORS
 from pks_geo.models import KERAWANAN
 
+AREA_TOLERANCE_DEG = 0.0001
+"""Simplification of the sector areas on the map (~11 m), invisible at the zooms they show at."""
 MAP_TEXTS = ("sec_sector", "sec_stop_order", "sec_start", "sec_minutes")
 """Catalogue entries the script needs for its tooltips, passed in the page's language."""
 
@@ -29,7 +31,8 @@ def _latlon(coords: Any) -> list[list[float]]:
 
 
 def _sector(sector: Sector, index: int) -> dict[str, Any]:
-    polygon = sector.polygon
+    # the area is a 500 m buffer drawn faintly: ~10 m of simplification halves the page's JSON
+    polygon = sector.polygon.simplify(AREA_TOLERANCE_DEG)
     area = _latlon(polygon.exterior.coords) if hasattr(polygon, "exterior") else []
     return {"id": sector.id, "polsek": sector.polsek_nama, "color": ROUTE_COLORS[index % len(ROUTE_COLORS)],
             "start": [sector.start_lat, sector.start_lon], "start_name": sector.start_name,

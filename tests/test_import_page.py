@@ -375,3 +375,25 @@ def test_phone_editor_uploads_and_confirms(browser, base: str, db: PagesDb, tmp_
     assert count(db, "SELECT count(*) FROM incident WHERE source = 'hp-uji'") == 4
     shot(page, "impor_stored_390")
     context.close()
+
+
+def test_two_processes_share_the_uploads(browser, db: PagesDb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Behind the proxy the next request may reach another process: an upload checked by one app
+    is shown and stored by another (state in PKS_GEO_IMPORT_DIR, none in the process)."""
+    shared = {"DATABASE_URL": db.url, "TESTING": True, "IMPORT_DIR": str(tmp_path / "shared"),
+              "SECRET_KEY": "the-same-key-for-both-processes"}
+    path = sheet_with_errors(db, tmp_path / "dua-proses.csv", source_rows=3)
+    with serve_in_background(create_app(shared)) as first, serve_in_background(create_app(shared)) as second:
+        page, watch = open_as(browser, first, "editor")  # the session cookie is for 127.0.0.1, any port
+        page.goto(first + "/impor")
+        upload(page, "sheet", path, source="dua-uji")
+        wait_done(page)
+        job = page.url.split("/impor/")[1].split("?")[0]
+        page.goto(f"{second}/impor/{job}")
+        assert page.inner_text("#imp-n-accepted") == "4"
+        with page.expect_navigation():
+            page.click("#imp-confirm")
+        wait_done(page)
+        assert page.is_visible("#imp-stored")
+        assert count(db, "SELECT count(*) FROM incident WHERE source = 'dua-uji'") == 4
+        assert not watch.errors, watch.errors

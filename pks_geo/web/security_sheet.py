@@ -23,7 +23,7 @@ from pks_geo.analysis.risk import compute_risk
 from pks_geo.maps.patrol_sheet import SheetData, desa_context, render_polsek_sheet
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, page_texts, require_role
-from pks_geo.web.context import engine, json_error, settings
+from pks_geo.web.context import engine, settings
 from pks_geo.web.disclosure import request_disclosure
 
 bp = Blueprint("security_sheet", __name__)
@@ -43,21 +43,18 @@ def sheet_filename(election: str, polsek_nama: str) -> str:
 def polsek_sheet(polsek: str):  # type: ignore[no-untyped-def]
     lang, texts = page_texts()
     args = request.args
-    try:
-        security = export_context(args).security
-        unit = security.jurisdictions.polsek.get(polsek)
-        if unit is None:
-            raise ParameterError("polsek", f"unknown Polsek {polsek!r}; known: "
-                                           f"{', '.join(sorted(security.jurisdictions.polsek))}")
-        config = check_config(security.patrol, {k: (args.get(k) or "").strip() for k in PLAN_PARAMETERS})
-        result = compute_risk(engine(), (args.get("election") or "").strip() or None, data=security,
-                              polsek=polsek, lang=lang, disclosure=request_disclosure())
-        plan = plan_sectors(result.items, security, config, result.election.code, polsek, land_grid(engine()))
-        sectors = [s for s in plan.sectors if s.polsek == polsek]
-        if not sectors:
-            raise ParameterError("polsek", f"{unit.name} has no located TPS in {result.election.code}")
-    except ParameterError as exc:
-        return json_error(400, exc.parameter, exc.message)
+    security = export_context(args).security
+    unit = security.jurisdictions.polsek.get(polsek)
+    if unit is None:
+        raise ParameterError("polsek", f"unknown Polsek {polsek!r}; known: "
+                                       f"{', '.join(sorted(security.jurisdictions.polsek))}")
+    config = check_config(security.patrol, {k: (args.get(k) or "").strip() for k in PLAN_PARAMETERS})
+    result = compute_risk(engine(), (args.get("election") or "").strip() or None, data=security,
+                          polsek=polsek, lang=lang, disclosure=request_disclosure())
+    plan = plan_sectors(result.items, security, config, result.election.code, polsek, land_grid(engine()))
+    sectors = [s for s in plan.sectors if s.polsek == polsek]
+    if not sectors:
+        raise ParameterError("polsek", f"{unit.name} has no located TPS in {result.election.code}")
     marking = settings().marking
     data = SheetData(polsek_nama=unit.name, election_name=result.election.name, sectors=sectors,
                      config=config, addresses={t.kode_tps: t.alamat for t in result.items},

@@ -29,6 +29,7 @@ from pks_geo.analysis.road_routes import SNAP_LIMIT_M, road_network
 from pks_geo.analysis.security_data import load_security_data
 from pks_geo.auth.users import add_user
 from pks_geo.cli import main
+from pks_geo.maps.patrol_sheet import arrival_minutes
 from pks_geo.web import create_app
 from tests.security_setup import (
     add_election,
@@ -143,6 +144,9 @@ def test_roads_cost_and_draw_the_detour_and_remove_restores_straight_lines(world
     assert tour == pytest.approx(1500 + 5300 + 6800, rel=2e-3)  # the road goes round the river
     assert sector.length_m == pytest.approx(tour, abs=1.0)
     assert sector.road_km_est == pytest.approx(tour / 1000, abs=0.002)  # roads: no detour factor
+    second = sector.stops[1]  # the Polsek's printed sheet: arrival times along the road, no detour factor
+    assert arrival_minutes(second, world.data.patrol, sector) == pytest.approx(
+        second.cumulative_m / 1000 / 30 * 60 + 10, abs=0.01)
     a_to_b = [s for s in sector.stops if s.order == 2][0].leg_m
     assert a_to_b == pytest.approx(nx.shortest_path_length(graph, "A", "B", weight="length"), abs=1.0)
     # the route line follows the road round the river (out to 4 km east), not across it

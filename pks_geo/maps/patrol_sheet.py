@@ -9,7 +9,8 @@ minutes after leaving the post. Drawn with matplotlib in EPSG:32751 like the bri
 are reused), so nothing at run time comes from the internet and no new library is needed.
 
 Times follow :func:`pks_geo.analysis.patrol._sector`: road distance = route length x
-``detour_factor``, driven at ``speed_kmh``, plus ``stop_minutes`` at each TPS before.
+``detour_factor`` (x 1 along a loaded road network), driven at ``speed_kmh``, plus
+``stop_minutes`` at each TPS before.
 """
 
 from __future__ import annotations
@@ -81,9 +82,15 @@ def desa_context(engine: Engine, sectors: list[Sector], margin_deg: float = 0.03
         return gpd.read_postgis(DESA_SQL, conn, geom_col="geom", params=params, crs=METRIC_SRID)
 
 
-def arrival_minutes(stop: Stop, config: PatrolConfig) -> float:
-    """Minutes after leaving the post at which the team reaches ``stop``."""
-    road_km = stop.cumulative_m / 1000 * config.detour_factor
+def arrival_minutes(stop: Stop, config: PatrolConfig, sector: Sector | None = None) -> float:
+    """Minutes after leaving the post at which the team reaches ``stop``.
+
+    The route's own road length per metre (``road_km_est`` / length) replaces ``detour_factor``
+    when the sector is given: 1 along a loaded road network, the factor on straight lines."""
+    factor = config.detour_factor
+    if sector is not None and sector.length_m > 0:
+        factor = sector.road_km_est * 1000 / sector.length_m
+    road_km = stop.cumulative_m / 1000 * factor
     return road_km / config.speed_kmh * 60 + (stop.order - 1) * config.stop_minutes
 
 
@@ -178,7 +185,7 @@ def _rows(data: SheetData, sector: Sector) -> list[tuple[str, ...]]:
                      textwrap.shorten(f"TPS {stop.no_tps:03d} {stop.desa_nama or ''}", 30, placeholder="…"),
                      textwrap.shorten(address, 44, placeholder="…"), stop.category,
                      km(stop.leg_m), km(stop.cumulative_m),
-                     format_number(arrival_minutes(stop, data.config), lang)))
+                     format_number(arrival_minutes(stop, data.config, sector), lang)))
     if sector.closed and sector.stops:
         rows.append(("", "", t["sheet_return"], "", "", km(sector.length_m - sector.stops[-1].cumulative_m),
                      km(sector.length_m), format_number(sector.minutes_est, lang)))

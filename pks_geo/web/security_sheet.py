@@ -20,6 +20,7 @@ from pks_geo.analysis.land_routes import land_grid
 from pks_geo.analysis.patrol import check_config, plan_sectors
 from pks_geo.analysis.region import region_name
 from pks_geo.analysis.risk import compute_risk
+from pks_geo.analysis.road_routes import road_network
 from pks_geo.maps.patrol_sheet import SheetData, desa_context, render_polsek_sheet
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, page_texts, require_role
@@ -51,7 +52,8 @@ def polsek_sheet(polsek: str):  # type: ignore[no-untyped-def]
     config = check_config(security.patrol, {k: (args.get(k) or "").strip() for k in PLAN_PARAMETERS})
     result = compute_risk(engine(), (args.get("election") or "").strip() or None, data=security,
                           polsek=polsek, lang=lang, disclosure=request_disclosure())
-    plan = plan_sectors(result.items, security, config, result.election.code, polsek, land_grid(engine()))
+    plan = plan_sectors(result.items, security, config, result.election.code, polsek, land_grid(engine()),
+                        road_network(engine()))
     sectors = [s for s in plan.sectors if s.polsek == polsek]
     if not sectors:
         raise ParameterError("polsek", f"{unit.name} has no located TPS in {result.election.code}")

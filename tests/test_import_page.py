@@ -293,6 +293,20 @@ def test_all_or_nothing_refuses_the_file_and_offers_no_store(browser, base: str,
     assert not watch.errors, watch.errors
 
 
+def test_the_template_downloads_and_reads_back(browser, base: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    page, _ = open_as(browser, base, "editor", accept_downloads=True)
+    page.goto(base + "/impor")
+    with page.expect_download() as info:
+        page.click("#imp-template")
+    assert info.value.suggested_filename == "templat-insiden.xlsx"
+    path = tmp_path / "templat.xlsx"
+    info.value.save_as(path)
+    header = [c.value for c in next(load_workbook(path).worksheets[0].iter_rows(max_row=1))]
+    assert {"id", "tanggal", "kategori"} <= set(header), header
+
+
 def test_xlsx_sheet_is_read(browser, base: str, db: PagesDb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import Workbook
 

@@ -63,6 +63,8 @@ DATA_PAGES: dict[str, dict[str, str]] = {
                         "Tidak ada yang berubah sebelum Anda menekan Simpan ke basis data.",
                   "en": "Upload a file, check the result first, then store it. "
                         "Nothing changes until you press Store."},
+    "imp_template": {"id": "Unduh templat lembar insiden (XLSX)",
+                     "en": "Download the incident sheet template (XLSX)"},
     "imp_kind": {"id": "Jenis berkas", "en": "Kind of file"},
     "imp_kind_sheet": {"id": "Lembar insiden tim kabupaten (CSV/XLSX)",
                        "en": "District team's incident sheet (CSV/XLSX)"},

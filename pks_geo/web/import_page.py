@@ -17,10 +17,11 @@ and maps the rows, and only "Simpan ke basis data" imports the same file with th
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, send_file, url_for
 
 from pks_geo.analysis.areas import loaded_extent
 from pks_geo.analysis.meta import election_choices
@@ -141,6 +142,19 @@ def _meta(token: str) -> dict[str, Any] | None:
 def _not_found():  # type: ignore[no-untyped-def]
     _, texts = page_texts()
     return _with_csp(render_page("base.html", 404, message=texts["imp_not_found"]))
+
+
+@bp.get("/impor/templat-insiden.xlsx")
+@require_role("editor")
+def sheet_template():  # type: ignore[no-untyped-def]
+    """The district team's incident sheet template (as ``pks-geo incidents template``), so a
+    planner gets it from the page instead of an operator's shell."""
+    from pks_geo.ingest.sheet_template import write_incident_template
+
+    buffer = io.BytesIO()
+    write_incident_template(buffer)
+    return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True, download_name="templat-insiden.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/impor/<token>")

@@ -41,7 +41,7 @@ from pks_geo.web.import_store import (
 )
 
 bp = Blueprint("import_page", __name__)
-bp.record_once(lambda state: page_format.init_app(state.app))
+bp.record_once(lambda state: page_format.init_app(state.app))  # type: ignore[arg-type]
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src * data:; "
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
@@ -96,7 +96,7 @@ def _user_id() -> int:
     return user.user_id if user is not None else -1
 
 
-def _lang_args() -> dict[str, str]:
+def _lang_args() -> dict[str, Any]:
     lang = request.args.get("lang") or request.form.get("lang")
     return {"lang": lang} if lang in ("id", "en") else {}
 

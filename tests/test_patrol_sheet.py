@@ -20,7 +20,7 @@ from pks_geo.maps.static import _render_lock
 from pks_geo.web import create_app
 from pks_geo.web.background import serve_in_background
 from pks_geo.web.i18n import translations
-from tests.page_support import SHOTS, PagesDb, make_pages_db, open_as
+from tests.page_support import SHOTS, PagesDb, make_pages_db, open_as, shot
 from tests.security_setup import add_election, synthetic_tps
 
 ADDRESS = "Jl. Poros Tinanggea No. 7"
@@ -59,8 +59,9 @@ def test_planner_prints_the_sector_sheet_of_a_polsek(browser, base: str, db: Pag
     links = page.locator("#sec-sheets a.sec-sheet")
     assert links.count() == 1  # the 40 synthetic TPS are all in one Polsek
     label = links.first.inner_text()
-    polsek = label.split(": ", 1)[1]
-    assert label.startswith("Cetak PDF: Polsek ")
+    polsek = label.removesuffix(" (PDF)")
+    assert label.startswith("Polsek ") and label.endswith(" (PDF)")
+    assert "Cetak lembar sektor" in page.inner_text("#sec-sheets")
     assert "max_tps=6" in (links.first.get_attribute("href") or "")
     sectors = page.locator("#sec-sectors tbody tr").count()
     with page.expect_download() as info:
@@ -73,6 +74,8 @@ def test_planner_prints_the_sector_sheet_of_a_polsek(browser, base: str, db: Pag
     page.wait_for_function("() => document.querySelector('#sec-dl-status').textContent.includes('Selesai')")
     assert path.name in page.inner_text("#sec-dl-status")
     assert page.get_attribute("#sec-downloads", "aria-busy") == "false"
+    page.locator("#sec-downloads").scroll_into_view_if_needed()
+    shot(page, "rencana_downloads_desktop")
     pages, body = _pdf_text(path)
     assert pages == sectors >= 7  # one page per sector (40 TPS, at most 6 each)
     assert polsek in body and "Lembar Sektor Patroli" in body
@@ -96,7 +99,7 @@ def test_sheet_in_english_and_refusals(browser, base: str) -> None:  # type: ign
     page, _ = open_as(browser, base, "viewer")
     page.goto(base + "/rencana?lang=en")
     href = page.get_attribute("#sec-sheets a.sec-sheet", "href") or ""
-    assert "lang=en" in href and page.inner_text("#sec-sheets a.sec-sheet").startswith("Print PDF: ")
+    assert "lang=en" in href and "Print the patrol-sector sheets" in page.inner_text("#sec-sheets")
     response = page.request.get(base + href)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.body()))

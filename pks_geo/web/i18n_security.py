@@ -35,11 +35,11 @@ SECURITY: dict[str, dict[str, str]] = {
     "sec_source_official": {"id": "resmi (daftar TPS)", "en": "official (TPS list)"},
     "sec_source_computed": {"id": "dihitung", "en": "computed"},
     # --- printable sector sheets (pks_geo/maps/patrol_sheet.py) -----------------------------
-    "sec_sheets": {"id": "Lembar sektor patroli per Polsek (PDF untuk dicetak: peta sektor, urutan TPS, "
+    "sec_sheets": {"id": "Cetak lembar sektor patroli per Polsek (PDF: peta sektor, urutan TPS, "
                          "alamat, jarak dan waktu)",
-                   "en": "Patrol-sector sheets per Polsek (PDF to print: sector map, TPS in order, "
+                   "en": "Print the patrol-sector sheets of a Polsek (PDF: sector map, TPS in order, "
                          "addresses, distances and times)"},
-    "sec_sheet_link": {"id": "Cetak PDF: {polsek}", "en": "Print PDF: {polsek}"},
+    "sec_sheet_link": {"id": "{polsek} (PDF)", "en": "{polsek} (PDF)"},
     "sheet_title": {"id": "Lembar Sektor Patroli \u2014 {polsek}",
                     "en": "Patrol-sector sheet \u2014 {polsek}"},
     "sheet_sector_line": {"id": "Sektor {sector} ({n} dari {total}) \u00b7 {tps} TPS \u00b7 \u00b1{km} km "

@@ -72,7 +72,8 @@ class ImportJob:
     def _flush(self) -> None:
         with self.lock:
             self.status["heartbeat"] = time.time()
-            write_json(self.folder / "status.json", self.status)
+            snapshot = dict(self.status)  # the job's thread may add keys meanwhile
+            write_json(self.folder / "status.json", snapshot)
 
     def _progress(self, read: int, total: int | None) -> None:
         self.status["read"], self.status["total"] = read, total
@@ -81,7 +82,10 @@ class ImportJob:
 
     def _beat(self) -> None:
         while not self.done.wait(HEARTBEAT_SECONDS):
-            self._flush()
+            try:
+                self._flush()
+            except OSError:  # a full disk for a moment must not stop the heartbeat for good
+                log.warning("cannot write the status of import %s", self.token[:6], exc_info=True)
 
     def start(self) -> None:
         """Run on a daemon thread (the request that started it returns at once)."""

@@ -111,7 +111,7 @@ def _fit(ax: Axes, bounds: tuple[float, float, float, float], pad: float = 0.08)
     dx, dy = max(maxx - minx, 600.0), max(maxy - miny, 600.0)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     dx, dy = dx * (1 + 2 * pad), dy * (1 + 2 * pad)
-    fig_w, fig_h = ax.figure.get_size_inches()
+    fig_w, fig_h = A4_PORTRAIT_IN
     ratio = (MAP_AXES[2] * fig_w) / (MAP_AXES[3] * fig_h)
     dx, dy = (dy * ratio, dy) if dx / dy < ratio else (dx, dx / ratio)
     ax.set_xlim(cx - dx / 2, cx + dx / 2)
@@ -139,7 +139,7 @@ def _draw_map(fig: Figure, data: SheetData, sector: Sector, desa: gpd.GeoDataFra
                         path_effects=halo, clip_on=True, zorder=2)
     gpd.GeoSeries([area], crs=METRIC_SRID).plot(ax=ax, facecolor=color, alpha=0.10, edgecolor=color,
                                                 linewidth=0.8, linestyle="--", zorder=3)
-    xs, ys = route.xy
+    xs, ys = shapely.get_coordinates(route).T
     ax.plot(xs, ys, color=color, linewidth=2.2, zorder=4, solid_capstyle="round")
     px, py = to_metric.transform(sector.start_lon, sector.start_lat)
     ax.scatter([px], [py], marker="s", s=120, color="#1f3b57", edgecolor="black", zorder=6)
@@ -178,7 +178,7 @@ def _header(fig: Figure, data: SheetData, sector: Sector, index: int, continued:
 def _rows(data: SheetData, sector: Sector) -> list[tuple[str, ...]]:
     t, lang, km = data.texts, data.lang, (lambda m: format_number(m / 1000, data.lang, 1))
     depart = textwrap.shorten(t["sheet_depart"].format(start=sector.start_name), 60, placeholder="…")
-    rows = [("0", "", depart, "", "", "", km(0), "0")]
+    rows: list[tuple[str, ...]] = [("0", "", depart, "", "", "", km(0), "0")]
     for stop in sector.stops:
         address = data.addresses.get(stop.kode_tps) or "–"
         rows.append((str(stop.order), stop.kode_tps,
@@ -197,11 +197,14 @@ def _line_em() -> float:
     table), which matplotlib uses for a fixed ``linespacing``: lets one multi-line text per
     column keep exactly :data:`ROW_STEP` between rows."""
     font = get_font(findfont(FontProperties()))
-    units = font.get_sfnt_table("head")["unitsPerEm"]
-    for name, ascent, descent in (("OS/2", "sTypoAscender", "sTypoDescender"), ("hhea", "ascent", "descent")):
-        table = font.get_sfnt_table(name)
-        if table:
-            return (table[ascent] - table[descent]) / units
+    head = font.get_sfnt_table("head")
+    units = head["unitsPerEm"] if head else 2048
+    os2 = font.get_sfnt_table("OS/2")
+    if os2:
+        return (os2["sTypoAscender"] - os2["sTypoDescender"]) / units
+    hhea = font.get_sfnt_table("hhea")
+    if hhea:
+        return (hhea["ascent"] - hhea["descent"]) / units
     return 1.2
 
 

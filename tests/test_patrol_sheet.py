@@ -137,6 +137,12 @@ def test_sheet_page_looks_right(db: PagesDb) -> None:
         figures = list(sheet_pages(data, desa))
         figures[0].savefig(SHOTS / "patrol_sheet_page1.png", dpi=110)
     assert len(figures) == len(sectors)
+    said = " ".join(t.get_text() for t in figures[0].texts).replace("\n", " ")
+    assert "garis rute \u00d7 1,4" in said and "jaringan jalan yang dimuat" not in said
+    with _render_lock:  # along a loaded road network the page says so instead
+        road = next(sheet_pages(replace(data, routing="road"), desa))
+    said = " ".join(t.get_text() for t in road.texts).replace("\n", " ")
+    assert "rute mengikuti jaringan jalan yang dimuat" in said and "garis rute \u00d7" not in said
     # one sector of all 40 TPS: its list goes on over a second page, with the header repeated
     config = check_config(security.patrol, {"max_tps": "200", "max_km": "200"})
     whole = plan_sectors(result.items, security, config, "pilkada-2020", None, land_grid(db.engine)).sectors

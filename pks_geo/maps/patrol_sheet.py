@@ -69,6 +69,9 @@ class SheetData:
     lang: str
     marking: str
     region: str | None = None
+    routing: str = "land"
+    """The plan's ``routing``: ``road`` (a loaded road network) changes what the page says about
+    how distances were measured."""
     generated: date = field(default_factory=date.today)
 
 
@@ -170,7 +173,9 @@ def _header(fig: Figure, data: SheetData, sector: Sector, index: int, continued:
     c = data.config
     line2 = t["sheet_params_line"].format(
         election=data.election_name, start=sector.start_name, speed=format_number(c.speed_kmh, lang),
-        stop=format_number(c.stop_minutes, lang), detour=format_number(c.detour_factor, lang, 1))
+        stop=format_number(c.stop_minutes, lang),
+        distance=t["sheet_distance_road"] if data.routing == "road"
+        else t["sheet_distance_line"].format(detour=format_number(c.detour_factor, lang, 1)))
     fig.text(0.06, 0.938, "\n".join([line1, *textwrap.wrap(line2, 120)[:2]]), fontsize=8, va="top",
              color="#333333", linespacing=1.4)
 
@@ -230,7 +235,8 @@ def _table(fig: Figure, data: SheetData, rows: list[tuple[str, ...]], top: float
 
 def _footer(fig: Figure, data: SheetData, page: int, pages: int) -> None:
     t = data.texts
-    fig.text(0.06, 0.052, "\n".join(textwrap.wrap(t["sheet_note"], 150)), fontsize=6.3, color="#555555",
+    note = t["sheet_note_road"] if data.routing == "road" else t["sheet_note"]
+    fig.text(0.06, 0.052, "\n".join(textwrap.wrap(note, 150)), fontsize=6.3, color="#555555",
              va="top", linespacing=1.3)
     made = f"pks-geo · {data.region or ''} · {format_date(data.generated, data.lang)}".replace(" ·  ·", " ·")
     fig.text(0.06, 0.058, made, fontsize=7, color="#333333", va="bottom")

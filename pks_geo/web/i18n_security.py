@@ -48,11 +48,13 @@ SECURITY: dict[str, dict[str, str]] = {
                                 "\u00b7 ~{minutes} minutes"},
     "sheet_continued": {"id": "(lanjutan)", "en": "(continued)"},
     "sheet_params_line": {"id": "{election} \u00b7 berangkat dari {start} \u00b7 kecepatan {speed} km/jam "
-                                "\u00b7 singgah {stop} menit per TPS \u00b7 jarak jalan \u2248 garis rute "
-                                "\u00d7 {detour}",
+                                "\u00b7 singgah {stop} menit per TPS \u00b7 {distance}",
                           "en": "{election} \u00b7 starts at {start} \u00b7 speed {speed} km/h \u00b7 "
-                                "{stop} minutes at each TPS \u00b7 road distance \u2248 route line "
-                                "\u00d7 {detour}"},
+                                "{stop} minutes at each TPS \u00b7 {distance}"},
+    "sheet_distance_line": {"id": "jarak jalan \u2248 garis rute \u00d7 {detour}",
+                            "en": "road distance \u2248 route line \u00d7 {detour}"},
+    "sheet_distance_road": {"id": "rute mengikuti jaringan jalan yang dimuat",
+                            "en": "routes follow the loaded road network"},
     "sheet_depart": {"id": "Berangkat: {start}", "en": "Leave: {start}"},
     "sheet_return": {"id": "Kembali ke pos", "en": "Back to the post"},
     "sheet_col_tps": {"id": "Kode TPS", "en": "TPS code"},
@@ -67,6 +69,14 @@ SECURITY: dict[str, dict[str, str]] = {
                    "en": "Distances are measured on the map (straight lines, round bays over land; no road "
                          "network) \u2014 check the route on the ground. Arrive = minutes after leaving "
                          "the post. Operational data: for authorised officers only."},
+    "sheet_note_road": {"id": "Jarak diukur sepanjang jaringan jalan yang dimuat (TPS jauh dari jalan: "
+                              "garis lurus \u00d7 faktor memutar) \u2014 periksa rute di lapangan. Tiba = "
+                              "menit setelah berangkat dari pos. Data operasional: hanya untuk petugas yang "
+                              "berwenang.",
+                        "en": "Distances are measured along the loaded road network (TPS far from a road: "
+                              "straight line \u00d7 detour factor) \u2014 check the route on the ground. "
+                              "Arrive = minutes after leaving the post. Operational data: for authorised "
+                              "officers only."},
     "sec_dl_working": {"id": "Menyiapkan {file}\u2026 {s} detik", "en": "Preparing {file}\u2026 {s} s"},
     "sec_dl_done": {"id": "Selesai diunduh: {file}", "en": "Downloaded: {file}"},
     "sec_dl_failed": {"id": "Berkas tidak dapat dibuat; periksa parameter lalu coba lagi. Keterangan server:",

@@ -60,7 +60,8 @@ def polsek_sheet(polsek: str):  # type: ignore[no-untyped-def]
     marking = settings().marking
     data = SheetData(polsek_nama=unit.name, election_name=result.election.name, sectors=sectors,
                      config=config, addresses={t.kode_tps: t.alamat for t in result.items},
-                     texts=texts, lang=lang, marking=marking, region=region_name(engine(), settings().region))
+                     texts=texts, lang=lang, marking=marking, region=region_name(engine(), settings().region),
+                     routing=plan.routing)
     body = render_polsek_sheet(data, desa_context(engine(), sectors))
     user = current_user()
     with engine().begin() as conn:

@@ -61,6 +61,7 @@ def test_the_plan_is_on_the_map_and_redrawn_with_the_parameters(browser, base: s
         css = ".sec-cat-" + category.replace(" ", "-")
         assert page.locator(f"#sec-map .sec-stop{css}").count() == table.count(category)
         assert category in page.inner_text("#sec-legend")
+    assert "routes go round bays" not in page.inner_text("#sec-plan")  # said by #sec-routing, in Bahasa
     shot(page, "rencana_map_desktop")
     page.fill("#sec-max_tps", "3")
     with page.expect_navigation():

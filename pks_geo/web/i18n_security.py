@@ -81,4 +81,17 @@ SECURITY: dict[str, dict[str, str]] = {
     "sec_dl_done": {"id": "Selesai diunduh: {file}", "en": "Downloaded: {file}"},
     "sec_dl_failed": {"id": "Berkas tidak dapat dibuat; periksa parameter lalu coba lagi. Keterangan server:",
                       "en": "The file could not be made; check the parameters and try again. Server said:"},
+    # --- the patrol plan's notes (security_messages.plan_notes) -------------------------------
+    "sec_note_unlocated": {"id": "{n} TPS tanpa lokasi sama sekali tidak masuk rencana: {codes}",
+                           "en": "{n} TPS without any location are left out: {codes}"},
+    "sec_note_unassigned": {"id": "{n} TPS berada di kecamatan yang tidak dibagikan ke Polsek mana pun "
+                                  "dan tidak masuk rencana",
+                            "en": "{n} TPS are in kecamatan assigned to no Polsek and are left out"},
+    "sec_note_no_post": {"id": "{unit} tidak punya pos di posts.csv: rutenya berangkat dari sebuah TPS",
+                         "en": "{unit} has no post in posts.csv: its routes start at a TPS"},
+    "sec_note_off_road": {"id": "{n} titik berjarak lebih dari {m} m dari jalan mana pun dirutekan "
+                                "{how}: {codes}",
+                          "en": "{n} points farther than {m} m from any road are routed {how}: {codes}"},
+    "sec_note_how_land": {"id": "lewat darat", "en": "over land"},
+    "sec_note_how_straight": {"id": "dengan garis lurus", "en": "in straight lines"},
 }

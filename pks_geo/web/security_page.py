@@ -29,7 +29,7 @@ from pks_geo.web.auth import current_user, has_role, page_texts, render_page, re
 from pks_geo.web.context import engine
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.security_map import category_counts, map_payload
-from pks_geo.web.security_messages import factor_label, parameter_message, source_label
+from pks_geo.web.security_messages import factor_label, parameter_message, plan_notes, source_label
 
 bp = Blueprint("security_page", __name__)
 bp.record_once(lambda state: page_format.init_app(state.app))
@@ -101,6 +101,7 @@ def security():  # type: ignore[no-untyped-def]
                            personnel=personnel, profiles=profiles, plan=plan,
                            map_data=map_payload(result, plan, texts) if result else None,
                            legend=category_counts(result) if result else [],
+                           plan_notes=plan_notes(plan.notes, texts) if plan else [],
                            sheet_polsek=list(dict.fromkeys((s.polsek, s.polsek_nama) for s in plan.sectors))
                            if plan else [],
                            plan_args={k: v for k, v in plan_args.items() if v}, can_edit=has_role("editor"))

@@ -86,7 +86,8 @@ def area_profile(engine: Engine, kode: str, filters: FilterSet,
         where, params = filters.incident_where("i", located=False)
         params = {**params, "kode": kode}
         kategori = conn.execute(text(BY_KATEGORI_SQL.format(where=where, column=column)), params).all()
-        months = dict(conn.execute(text(BY_MONTH_SQL.format(where=where, column=column)), params).all())
+        month_rows = conn.execute(text(BY_MONTH_SQL.format(where=where, column=column)), params).all()
+        months: dict[Any, Any] = dict(month_rows)  # type: ignore[arg-type]
         election = _election_for(conn, filters)
         tps = dpt = None
         if election:

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from pks_geo.analysis.aggregate import INTEGER_METRICS, METRIC_LABELS, aggregate, check_metric
 from pks_geo.analysis.classify import (
@@ -63,7 +63,7 @@ class ChoroplethRequest:
     lang: str = "id"
 
 
-def parse_choropleth_args(args: Mapping[str, Any], engine: Engine,
+def parse_choropleth_args(args: Mapping[str, Any], engine: Engine | Connection,
                           default_lang: str = "id") -> ChoroplethRequest:
     """Validate all parameters; unknown names and values raise :class:`ParameterError`."""
     check_names(args, CHOROPLETH_PARAMETERS, also=())

@@ -22,6 +22,7 @@ parameters; the filters come from :class:`~pks_geo.analysis.filters.FilterSet`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, text
@@ -139,7 +140,7 @@ def incident_clusters(engine: Engine, filters: FilterSet, options: ClusterOption
             where, count_params = _params(filters, options)
             n_points = conn.execute(text(COUNT_SQL.format(where=where)), count_params).scalar_one()
             n_noise = n_points
-    features = []
+    features: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=1):
         features.append({
             "type": "Feature",

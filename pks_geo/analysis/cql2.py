@@ -64,7 +64,7 @@ class _ToSQL(Evaluator):
 
     def __init__(self, spec: CollectionSpec) -> None:
         self.columns = queryable_columns(spec)
-        self.geometry = literal_column(spec.geom_column)
+        self.geometry: Any = literal_column(spec.geom_column)
         self.count = 0
 
     def _bind(self, value: Any, type_: Any = None) -> ColumnElement[Any]:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,8 @@ def month_windows(engine: Engine, filters: FilterSet) -> list[Window]:
         start, end = start or first, end or last
     if start is None or end is None:
         return []
-    windows, month = [], _month_start(start)
+    windows: list[Window] = []
+    month = _month_start(start)
     while month <= end and len(windows) <= MAX_WINDOWS:
         last_day = _next_month(month) - timedelta(days=1)
         lo, hi = max(month, start), min(last_day, end)
@@ -228,7 +230,10 @@ def emerging_hotspots(engine: Engine, level: str, metric: str, filters: FilterSe
         raise ParameterError("confidence", "confidence must be 90, 95 or 99")
     windows = time_windows(engine, filters, window)
     weights = area_weights(engine, level, options.weights, options.band_m)
-    z_columns, sign_columns, infos, base = [], [], [], None
+    z_columns: list[Any] = []
+    sign_columns: list[Any] = []
+    infos: list[dict[str, Any]] = []
+    base: Any = None
     for w in windows:
         result = _gi_window(engine, level, metric, w.filters, weights, options, smooth)
         table = result.table

@@ -166,7 +166,8 @@ class ItemsPage:
 
 
 def _where(spec: CollectionSpec, query: ItemQuery) -> tuple[str, dict[str, Any]]:
-    parts, params = ["TRUE"], {}
+    parts: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
     if query.bbox is not None:
         # the geometry itself, not its bounding box (ST_Intersects still uses the GiST index)
         parts.append(f"ST_Intersects({spec.geom_column}, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")

@@ -32,6 +32,7 @@ import orjson
 import shapely
 from pyproj import Transformer
 from scipy.ndimage import gaussian_filter
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from pks_geo.analysis.clusters import point_where
@@ -113,7 +114,7 @@ def density_grid(xy: np.ndarray, bounds: tuple[float, float, float, float],
     return DensityGrid((xedges[:-1] + xedges[1:]) / 2, (yedges[:-1] + yedges[1:]) / 2, density, cell)
 
 
-def contour_bands(grid: DensityGrid, bands: int) -> list[tuple[float, float, shapely.Geometry]]:
+def contour_bands(grid: DensityGrid, bands: int) -> list[tuple[float, float, BaseGeometry | None]]:
     """(lower, upper, metric MultiPolygon) for ``bands`` equal classes from max/bands to max."""
     peak = float(grid.density.max())
     if peak <= 0:
@@ -124,7 +125,7 @@ def contour_bands(grid: DensityGrid, bands: int) -> list[tuple[float, float, sha
                                             fill_type=contourpy.FillType.OuterOffset)
     out = []
     for lower, upper in zip(edges[:-1], edges[1:], strict=True):
-        points, offsets = generator.filled(lower, upper)
+        points, offsets = generator.filled(lower, upper)  # type: ignore[misc]  # OuterOffset: 2 values
         polygons = []
         for pts, offs in zip(points, offsets, strict=True):
             rings = [pts[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
@@ -135,10 +136,10 @@ def contour_bands(grid: DensityGrid, bands: int) -> list[tuple[float, float, sha
 
 
 _outline_lock = threading.Lock()
-_outlines: OrderedDict[tuple, shapely.Geometry] = OrderedDict()
+_outlines: OrderedDict[tuple, BaseGeometry] = OrderedDict()
 
 
-def district_outline(engine: Engine, within: str | None) -> shapely.Geometry:
+def district_outline(engine: Engine, within: str | None) -> BaseGeometry:
     """Union of the desa polygons (metric), below ``within`` when given; cached per version."""
     layer = area_layer(engine, "desa")
     key = (str(engine.url), layer.version, within)

@@ -249,11 +249,12 @@ class HotspotOptions:
             object.__setattr__(self, "inference", DEFAULT_INFERENCE[self.method])
         if self.inference not in INFERENCES:
             raise ValueError(f"inference must be one of {', '.join(INFERENCES)}")
-        if self.permutations is None:
-            default = DEFAULT_PERMUTATIONS if self.method == "gi_star" else DEFAULT_LISA_PERMUTATIONS
-            object.__setattr__(self, "permutations", default)
+        permutations = self.permutations
+        if permutations is None:
+            permutations = DEFAULT_PERMUTATIONS if self.method == "gi_star" else DEFAULT_LISA_PERMUTATIONS
+            object.__setattr__(self, "permutations", permutations)
         low, high = PERMUTATION_RANGE
-        if not low <= self.permutations <= high:
+        if not low <= permutations <= high:
             raise ValueError(f"permutations must be between {low} and {high}")
 
 
@@ -336,6 +337,7 @@ def compute_hotspots(frame: pd.DataFrame, weights: AreaWeights, options: Hotspot
     Areas whose value is missing (a rate without a denominator) are left out of the test and
     reported with empty statistics; the weights are restricted to the rest (islands re-joined).
     """
+    assert options.permutations is not None and options.inference is not None  # set by __post_init__
     table = frame.set_index("kode")[["nama", "value", "n_incidents"]].copy()
     columns = GI_COLUMNS if options.method == "gi_star" else LISA_COLUMNS
     for column in columns:

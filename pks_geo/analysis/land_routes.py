@@ -122,9 +122,11 @@ class LandPaths:
             limit = DETOUR_LIMIT * float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) + 2 * CELL_M
             graph_dist, pred = dijkstra(grid.graph, indices=self.nodes[sources], return_predecessors=True,
                                         limit=limit)
-            for row, i in enumerate(sources):
-                self._pred[int(i)] = pred[row]
-                for j in np.flatnonzero(self._over_land[i]):
+            for row, source in enumerate(sources):
+                i = int(source)
+                self._pred[i] = pred[row]
+                for target in np.flatnonzero(self._over_land[i]):
+                    j = int(target)
                     # snapping moved each end to its cell centre: add those short hops back
                     hops = (np.hypot(*(xy[i] - grid.cells[self.nodes[i]]))
                             + np.hypot(*(xy[j] - grid.cells[self.nodes[j]])))

@@ -480,7 +480,8 @@ def _sector(sector_id: str, sid: str, name: str, polres: str | None, number: int
         path = np.vstack([stops_path[:1]] + [piece[1:] for piece in pieces]) if pieces else stops_path
     cumulative = np.cumsum(legs)
     stops = [Stop(k + 1, t.kode_tps, t.no_tps, t.desa_nama, t.kecamatan_nama, t.category, t.category_source,
-                  t.score, t.dpt, float(t.lon), float(t.lat), t.location_approx, round(float(legs[k]), 1),
+                  t.score, t.dpt, float(t.lon), float(t.lat),  # type: ignore[arg-type]  # located TPS only
+                  t.location_approx, round(float(legs[k]), 1),
                   round(float(cumulative[k]), 1)) for k, t in enumerate(ordered)]
     length = float(legs.sum())
     road_km = float((legs * factors).sum()) / 1000

@@ -25,6 +25,7 @@ coordinates is placed at a point inside its desa and marked ``location_approx``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -402,7 +403,7 @@ def _polsek_kecamatan(data: SecurityData, polsek: str | None) -> list[str] | Non
     return list(data.jurisdictions.polsek[polsek].kecamatan)
 
 
-def _near(conn: Connection, kind: str, rows: list, desa_codes: list[str], params: dict[str, Any],
+def _near(conn: Connection, kind: str, rows: Sequence[Any], desa_codes: list[str], params: dict[str, Any],
           data: SecurityData, *, decay: bool, listed: bool) -> dict[int, _Near]:
     """Weighted incidents per TPS id: points within the radius, plus desa-precision ones."""
     weights = data.risk.kategori_weights

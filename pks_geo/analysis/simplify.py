@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -83,6 +84,6 @@ def _build(engine: Engine, level: str) -> DisplayGeometries:
     codes = [kode for kode, _ in rows]
     geoms = shapely.from_wkb([bytes(wkb) for _, wkb in rows]) if rows else np.array([], dtype=object)
     simplified = simplify_coverage(np.asarray(geoms), TOLERANCE_DEGREES.get(level, 0.0003))
-    texts = shapely.to_geojson(simplified) if len(simplified) else []
+    texts: Any = shapely.to_geojson(simplified) if len(simplified) else []
     return DisplayGeometries(level, version, {kode: t.encode("utf-8") for kode, t in zip(codes, texts,
                                                                                         strict=True)})

@@ -78,7 +78,7 @@ def export(dataset: str, fmt: str | None, output: Path, election: str | None, le
         if fmt not in FORMATS:
             raise click.BadParameter(f"cannot tell the format from {output.name!r}; give --format",
                                      param_hint="--format")
-    args: dict[str, object] = _params(extra)
+    args: dict[str, object] = {**_params(extra)}
     named = {"election": election, "level": level, "from": date_from, "to": date_to, "stage": stage,
              "within": within, "polsek": polsek, "verified": "true" if verified else None,
              "kategori": list(kategori) or None, "source": list(source) or None}

@@ -15,6 +15,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from pks_geo.ingest import boundary_fields as bf
 from pks_geo.ingest.codes import SEGMENTS_BY_LEVEL, jenis_of, level_of, normalize_kode, parent_of
@@ -46,17 +47,18 @@ def read_boundary_file(path: Path, crs: str | None = None) -> gpd.GeoDataFrame:
     return frame
 
 
-def to_multipolygon(geom: shapely.Geometry) -> MultiPolygon | None:
+def to_multipolygon(geom: BaseGeometry | None) -> MultiPolygon | None:
     """Keep only the areal parts; a valid MultiPolygon with CCW exteriors, or None if empty."""
     if geom is None or geom.is_empty:
         return None
+    parts: list[Polygon]
     if isinstance(geom, Polygon):
         parts = [geom]
     elif isinstance(geom, MultiPolygon):
         parts = list(geom.geoms)
     else:
-        parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon | MultiPolygon)]
-        parts = [p for g in parts for p in (g.geoms if isinstance(g, MultiPolygon) else [g])]
+        areal = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon | MultiPolygon)]
+        parts = [p for g in areal for p in (g.geoms if isinstance(g, MultiPolygon) else [g])]
     parts = [p for p in parts if not p.is_empty and p.area > 0]
     if not parts:
         return None

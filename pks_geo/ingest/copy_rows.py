@@ -46,6 +46,7 @@ def copy_into(conn: Connection, table: str, columns: Sequence[str],
 
     ``table`` and ``columns`` are fixed names from our code, never input."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live psycopg connection
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         if isinstance(rows, str):
             copy.write(rows.encode())

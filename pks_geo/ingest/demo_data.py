@@ -46,7 +46,7 @@ TPS_ELECTIONS = ("pilgub-sultra-2018", "pemilu-2019")
 INCIDENT_ELECTIONS = {"pilkades-2017": 0.2, "pilgub-sultra-2018": 0.35, "pemilu-2019": 0.45}
 STAGE_WEIGHTS = {"pendaftaran": 0.08, "kampanye": 0.40, "masa_tenang": 0.14, "pemungutan_suara": 0.16,
                  "rekapitulasi": 0.14, "pasca": 0.08}
-KATEGORI_MIX = {
+KATEGORI_MIX: dict[str | None, dict[str, float]] = {
     "pendaftaran": {"unjuk_rasa": 3, "intimidasi": 2, "netralitas": 2, "ujaran_kebencian": 1.5,
                     "lainnya": 1.5},
     "kampanye": {"perusakan": 5, "ujaran_kebencian": 4, "politik_uang": 3, "intimidasi": 3,
@@ -228,12 +228,12 @@ def load_demo(engine: Engine, region_kode: str) -> list[ImportReport]:
             tps: list[TpsRecord] = []
             for number, fields in enumerate(demo_tps_fields(conn, desa, hotspots, election, rng,
                                                             SEED + offset), 1):
-                record, issues = validate_tps(fields, number)
+                tps_record, issues = validate_tps(fields, number)
                 tps_report.read += 1
-                if record is None:
+                if tps_record is None:
                     tps_report.rejected.extend(issues)
                 else:
-                    tps.append(record)
+                    tps.append(tps_record)
             store_tps(conn, tps, election, DEMO_SOURCE, tps_report, replace_other=False)
             reports.append(tps_report)
     analyze_tables(engine, "incident", "polling_site")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -77,7 +78,8 @@ def _as_date(value: object, where: str) -> date:
 def parse_elections(data: dict[str, object], origin: str = "elections") -> list[Election]:
     """Validate decoded TOML (``[[election]]`` tables) into :class:`Election` objects."""
     out: list[Election] = []
-    for number, raw in enumerate(data.get("election", []), start=1):
+    entries: Any = data.get("election", [])
+    for number, raw in enumerate(entries, start=1):
         code = str(raw.get("code") or "").strip()
         where = f"{origin}: election {code or number}"
         if not code or not raw.get("name"):

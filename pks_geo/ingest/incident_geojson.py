@@ -58,6 +58,6 @@ def read_incident_geojson(path: Path) -> Table:
         if isinstance(fields, Issue):
             table.issues.append(fields)
         else:
-            table.rows.append((number, fields))
+            table.rows.append((number, fields))  # type: ignore[attr-defined]  # a list here
     table.labels = {"lat": "geometry", "lon": "geometry"}
     return table

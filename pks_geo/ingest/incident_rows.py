@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.ingest.elections import ElectionCalendar, file_calendar
@@ -215,7 +216,7 @@ class _Row:
             return None
 
     def issues(self, found: list[tuple[str, str]], row: int | None) -> list[Issue]:
-        names = {}
+        names: dict[str, Any] = {}
         for key in self.fields:
             canonical = canonical_name(key)
             if canonical is not None:

@@ -221,7 +221,7 @@ def load_roads(engine: Engine, path: Path, crs: str | None = None, layer: str | 
             "highways": lines["highway"].to_numpy()[line_of][keep].tolist(),
             "names": lines["name"].to_numpy()[line_of][keep].tolist(), "wkbs": [bytes(w) for w in wkbs]})
         conn.execute(COSTS, {"oneway": ids[oneway[keep]].tolist()})
-        km = float(conn.execute(text("SELECT coalesce(sum(length_m), 0) / 1000 FROM road_edge")).scalar())
+        km = float(conn.execute(text("SELECT coalesce(sum(length_m), 0) / 1000 FROM road_edge")).scalar_one())
         components, share = conn.execute(COMPONENTS).one()
         conn.execute(text("ANALYZE road_edge"))
         conn.execute(text("ANALYZE road_vertex"))

@@ -216,7 +216,7 @@ def read_xlsx(path: Path) -> Grid:
                     grid = Grid(path, [header_name(v) for v in cells])
                     _check_header(path, grid.columns)
                     continue
-                grid.lines.append((number, cells))
+                grid.lines.append((number, cells))  # type: ignore[attr-defined]  # a list here
             if grid is not None:
                 break
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -84,7 +84,7 @@ def build_incident_template(taxonomy: Taxonomy | None = None) -> Workbook:
     """The template workbook: data sheet with the example row, help sheet, kategori list."""
     taxonomy = taxonomy or load_taxonomy()
     book = Workbook()
-    data = book.active
+    data: Any = book.active  # a new workbook's one worksheet
     data.title = DATA_SHEET
     data.append([c.name for c in COLUMNS])
     data.append([c.example for c in COLUMNS])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, text
@@ -221,7 +222,8 @@ def _insert_tps(conn: Connection, rng: np.random.Generator, total: int, within: 
                                   f"{' below ' + within if within else ''}")
     counts = _share(rng, total, desa, by_area=False)
     kodes = [d[0] for d in desa]
-    existing = dict(conn.execute(EXISTING_TPS, {"election": election, "kodes": kodes}).all())
+    existing: dict[str, Any] = {kode: last for kode, last in
+                                conn.execute(EXISTING_TPS, {"election": election, "kodes": kodes})}
     first = [int(existing.get(k) or 0) + 1 for k in kodes]
     crowded = [k for k, n, f in zip(kodes, counts, first, strict=True) if n and f - 1 + n > MAX_TPS_PER_DESA]
     if crowded:

@@ -87,9 +87,9 @@ def parse_taxonomy(data: dict[str, object]) -> Taxonomy:
         kategori = rule.get("kategori")
         if kategori not in KATEGORI or not rule.get("event_type"):
             raise TaxonomyError(f"taxonomy: acled rule {number} needs event_type and a known kategori")
-        key = (str(rule["event_type"]).strip().lower(),
-               str(rule.get("sub_event_type") or "*").strip().lower())
-        acled[key] = kategori
+        rule_key = (str(rule["event_type"]).strip().lower(),
+                    str(rule.get("sub_event_type") or "*").strip().lower())
+        acled[rule_key] = kategori
     return Taxonomy(labels=labels, lookup=lookup, acled=acled)
 
 

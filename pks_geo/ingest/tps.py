@@ -60,6 +60,7 @@ class TpsRecord:
 
 def _tps_code(fields: dict[str, object], errors: list[Issue], row: int | None
               ) -> tuple[str, int, str] | None:
+    number: int | None
     kode_tps = clean_text(fields.get("kode_tps"))
     kode_desa_text = clean_text(fields.get("kode_desa"))
     no_text = clean_text(fields.get("no_tps"))
@@ -222,11 +223,11 @@ def import_tps(engine: Engine, path: Path, election: str, *, source: str | None 
         if "kode_tps" not in table.columns:
             table.require(("no_tps",))
         report = ImportReport(source=f"{path} [TPS {election}, source {source}]", dry_run=dry_run,
-                              read=len(table.rows) + len(table.issues))
+                              read=len(table.rows) + len(table.issues))  # type: ignore[arg-type]
         report.rejected.extend(table.issues)
         report.warnings.extend(table.warnings)
         records = []
-        total = len(table.rows)
+        total = len(table.rows)  # type: ignore[arg-type]  # read_table gives a list
         for done, (line, fields) in enumerate(tqdm(table.rows, desc="validating", unit="row",
                                                    disable=not progress, leave=False), 1):
             if on_progress is not None and done % PROGRESS_EVERY == 0:

@@ -108,6 +108,7 @@ def _parse_date_text(text: str) -> date:
 
 def parse_count(value: object) -> int | None:
     """A count of people: empty/unknown -> None (not 0); negative or fractional refused."""
+    text: str | None
     if value.__class__ is str:
         text = value.strip()  # type: ignore[attr-defined]
         if text.isdigit() and text.isascii():

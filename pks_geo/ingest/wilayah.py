@@ -128,7 +128,7 @@ def fetch_region(kode: str, source: WilayahSource) -> gpd.GeoDataFrame:
 
     take(f"kab/wilayah_boundaries_kab_{prov}.sql", "kabupaten")
     take(f"kec/wilayah_boundaries_kec_{prov}.sql", "kecamatan")
-    kabupaten = [r["kode"] for r in records if r["level"] == "kabupaten"]
+    kabupaten = [str(r["kode"]) for r in records if r["level"] == "kabupaten"]
     for kab in sorted(kabupaten):
         take(f"kel/{prov}/wilayah_boundaries_kel_{kab}.sql", "desa", required=False)
     if not records:

@@ -8,6 +8,7 @@ its default CDN links are replaced by local ones. Data layers are fetched by
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -40,7 +41,7 @@ def build_map_page(*, title: str, texts: dict[str, str], lang: str,
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or " ",
                          name=texts["layer_basemap"]).add_to(fmap)
     fmap.fit_bounds(bounds or DEFAULT_BOUNDS)
-    figure = fmap.get_root()
+    figure: Any = fmap.get_root()  # a branca Figure (header, html)
     figure.header.add_child(Element(f"<title>{title}</title>"
                                     '<link rel="icon" href="/favicon.ico" type="image/svg+xml">'
                                     f'<meta name="csrf-token" content="{csrf_token}">'),

@@ -127,7 +127,7 @@ def set_extent(ax: Axes, bounds: tuple[float, float, float, float], pad: float =
     minx, miny, maxx, maxy = bounds
     dx, dy = (maxx - minx) or 1000.0, (maxy - miny) or 1000.0
     minx, maxx, miny, maxy = minx - dx * pad, maxx + dx * pad, miny - dy * pad, maxy + dy * pad
-    fig_w, fig_h = ax.figure.get_size_inches()
+    fig_w, fig_h = ax.figure.get_size_inches()  # type: ignore[union-attr]  # a Figure, never a SubFigure
     box_ratio = (MAP_BOX[2] * fig_w) / (MAP_BOX[3] * fig_h)
     width, height = maxx - minx, maxy - miny
     if width / height < box_ratio:

@@ -115,7 +115,7 @@ def areas_frame(data: MapData) -> gpd.GeoDataFrame:
 def _without_holes(geometry: shapely.Geometry) -> shapely.Geometry:
     """Drop interior rings: between neighbours from different surveys they are gaps, not enclaves."""
     parts = shapely.get_parts(geometry)
-    return shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(parts)))
+    return shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(parts)))  # type: ignore[arg-type,return-value]
 
 
 def dissolve_outlines(areas: gpd.GeoDataFrame, code_length: int | None) -> gpd.GeoDataFrame:
@@ -140,7 +140,8 @@ def dissolve_outlines(areas: gpd.GeoDataFrame, code_length: int | None) -> gpd.G
 def extent_metric(extent: Sequence[float]) -> tuple[float, float, float, float]:
     """A WGS 84 [west, south, east, north] box as EPSG:32751 bounds."""
     transformer = Transformer.from_crs(STORAGE_SRID, METRIC_SRID, always_xy=True)
-    return transformer.transform_bounds(*extent)
+    west, south, east, north = extent
+    return transformer.transform_bounds(west, south, east, north)
 
 
 def legend_entries(data: MapData, classes: Sequence[int | None] | None = None) -> list[dict[str, Any]]:

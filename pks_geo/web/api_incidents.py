@@ -35,6 +35,13 @@ from pks_geo.web.context import engine, json_error
 
 bp = Blueprint("api_incidents", __name__, url_prefix="/api/v1")
 
+
+def _actor() -> str:
+    """The signed-in user's name (require_role has let only a user in)."""
+    user = current_user()
+    assert user is not None
+    return user.username
+
 GEOJSON_MIMETYPE = "application/geo+json"
 
 
@@ -50,7 +57,7 @@ def _errors(status: int, errors: dict[str, str], **extra: Any):  # type: ignore[
 
 def _page_link(offset: int | None, limit: int, after: str | None = None) -> str:
     """This request's URL with another page: by ``offset``, or after a keyset cursor."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args.pop("after", None)
     args.pop("offset", None)
     args.update(limit=[str(limit)])
@@ -118,7 +125,7 @@ def post_incident():  # type: ignore[no-untyped-def]
         return _errors(400, {"body": "expected a JSON object or GeoJSON Feature "
                                      "(Content-Type: application/json)"})
     try:
-        incident_id, warnings = create_incident(engine(), body, actor=current_user().username)
+        incident_id, warnings = create_incident(engine(), body, actor=_actor())
     except EditError as exc:
         return _edit_error(exc)
     feature = incident_feature(engine(), incident_id)
@@ -134,7 +141,7 @@ def patch_incident(incident_id: int):  # type: ignore[no-untyped-def]
     if body is None:
         return _errors(400, {"body": "expected a JSON object with the fields to change"})
     try:
-        warnings = update_incident(engine(), incident_id, body, actor=current_user().username)
+        warnings = update_incident(engine(), incident_id, body, actor=_actor())
     except EditError as exc:
         return _edit_error(exc)
     return _geojson(_with_warnings(incident_feature(engine(), incident_id), warnings))
@@ -144,7 +151,7 @@ def patch_incident(incident_id: int):  # type: ignore[no-untyped-def]
 @require_role("editor")
 def remove_incident(incident_id: int):  # type: ignore[no-untyped-def]
     try:
-        delete_incident(engine(), incident_id, actor=current_user().username)
+        delete_incident(engine(), incident_id, actor=_actor())
     except EditError as exc:
         return _edit_error(exc)
     return Response(status=204)

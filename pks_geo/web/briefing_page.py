@@ -50,7 +50,7 @@ def preview(view_id: str):  # type: ignore[no-untyped-def]
     except ParameterError as exc:
         return json_error(409, exc.parameter, f"the saved view no longer applies: {exc.message}")
     legend = data.legend
-    features = []
+    features: list[tuple[bytes | str, str]] = []
     for feature in data.collection["features"]:
         props = feature["properties"]
         geometry = data.geometries.get(props["kode"])

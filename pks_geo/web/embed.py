@@ -19,6 +19,7 @@ Framing: ``/embed/...`` answers with ``Content-Security-Policy: frame-ancestors`
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -89,7 +90,7 @@ def embed_page(view_id: str):  # type: ignore[no-untyped-def]
                            error=texts["brief_embed_denied"])
     except ViewNotFound:
         return render_page("embed.html", 404, title="404", view_id=view_id, error=f"404: {view_id}")
-    params = {"lang": lang}
+    params: dict[str, Any] = {"lang": lang}
     if request.args.get("token"):
         params["token"] = request.args["token"]
     config = {"dataUrl": url_for("embed.embed_data", view_id=view_id, **params),

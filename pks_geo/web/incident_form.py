@@ -28,6 +28,13 @@ from pks_geo.web.context import engine, settings
 
 bp = Blueprint("incident_form", __name__)
 
+
+def _actor() -> str:
+    """The signed-in user's name (require_role has let only a user in)."""
+    user = current_user()
+    assert user is not None
+    return user.username
+
 FORM_FIELDS = ("event_date", "kategori", "description", "actor1", "actor2", "meninggal", "luka",
                "sumber", "place_name", "lat", "lon", "kode_desa", "location_precision", "election_code",
                "stage", "status")
@@ -43,7 +50,7 @@ def _translate(message: str, texts: dict[str, str], lang: str) -> str:
     shown = []
     for part in parts:
         key = f"reason_{getattr(part, 'code', None)}"
-        shown.append(texts[key].format(**part.params) if key in texts else str(part))  # type: ignore[attr-defined]
+        shown.append(texts[key].format(**getattr(part, "params", {})) if key in texts else str(part))
     return " ".join(shown)
 
 
@@ -111,7 +118,7 @@ def new_incident():  # type: ignore[no-untyped-def]
         return _render({"status": "unverified", "location_precision": "exact"}, {}, None)
     values = _posted()
     try:
-        incident_id, warnings = create_incident(engine(), values, actor=current_user().username)
+        incident_id, warnings = create_incident(engine(), values, actor=_actor())
     except EditError as exc:
         return _render(values, exc.errors, None, 422 if exc.status != 400 else 400)
     _flash_saved(incident_id, warnings)
@@ -131,7 +138,7 @@ def edit_incident(incident_id: int):  # type: ignore[no-untyped-def]
                         "kode_desa": stored.get("desa_kode") if at_desa else None}, {}, incident_id)
     values = _posted()
     try:
-        warnings = update_incident(engine(), incident_id, values, actor=current_user().username)
+        warnings = update_incident(engine(), incident_id, values, actor=_actor())
     except EditError as exc:
         return _render(values, exc.errors, incident_id, 422 if exc.status != 400 else 400)
     _flash_saved(incident_id, warnings)
@@ -143,7 +150,7 @@ def edit_incident(incident_id: int):  # type: ignore[no-untyped-def]
 def remove_incident(incident_id: int):  # type: ignore[no-untyped-def]
     _, texts = page_texts()
     try:
-        delete_incident(engine(), incident_id, actor=current_user().username)
+        delete_incident(engine(), incident_id, actor=_actor())
     except EditError:
         return render_page("base.html", 404, message=texts["form_not_found"])
     flash(texts["form_deleted"].format(id=incident_id), "success")

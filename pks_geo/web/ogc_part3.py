@@ -32,7 +32,8 @@ def _error(parameter: str, message: str) -> OgcError:
 
 def parse_part3(spec: CollectionSpec) -> Part3:
     """Validate ``filter``, ``sortby`` and ``properties`` of this request for ``spec``."""
-    where, params, order, only = None, {}, None, None
+    where, order, only = None, None, None
+    params: dict[str, Any] = {}
     text = request.args.get("filter")
     lang = request.args.get("filter-lang", "cql2-text")
     lang = LANGUAGE_ALIASES.get(lang, lang)

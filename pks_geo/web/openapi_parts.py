@@ -21,9 +21,9 @@ SECURITY_SCHEMES: dict[str, Any] = {
     "session": {"type": "apiKey", "in": "cookie", "name": "session",
                 "description": "the browser session started at /login"},
 }
-ANYONE = [{}, {"bearerToken": []}, {"basicToken": []}, {"session": []}]
+ANYONE: list[dict[str, list[str]]] = [{}, {"bearerToken": []}, {"basicToken": []}, {"session": []}]
 """Security of operations open to anonymous visitors (``PKS_GEO_ANONYMOUS_ROLE=viewer``)."""
-LOGGED_IN = [{"bearerToken": []}, {"basicToken": []}, {"session": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"bearerToken": []}, {"basicToken": []}, {"session": []}]
 
 
 def ref(kind: str, name: str) -> dict[str, str]:

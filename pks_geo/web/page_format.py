@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Flask
+from flask.sansio.app import App
 
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
           "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
@@ -44,7 +44,7 @@ def format_moment(value: datetime | str | None, lang: str = "id") -> str:
     return f"{format_date(value.date(), lang)} {value:%H:%M} WITA"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: App) -> None:
     """Register the filters once (every blueprint that needs them calls this)."""
     if "num" in app.jinja_env.filters:
         return

@@ -44,6 +44,10 @@ def test_tps_refusals_carry_codes() -> None:
     record, issues = validate_tps({"kode_tps": "7405012001001", "dpt": "-5"}, 2)
     assert record is None
     assert [(i.field, i.reason.code) for i in issues] == [("dpt", "negative_count")]  # type: ignore[attr-defined]
+    record, issues = validate_tps({"kode_tps": "74050120", "kategori_kerawanan": "gawat"}, 3)
+    assert record is None
+    coded = {i.field: (i.reason.code, str(i.reason)) for i in issues}  # type: ignore[attr-defined]
+    assert coded["kode_tps"] == ("tps_code_digits", "'74050120' is not 13 digits (desa code + TPS number)")
 
 
 def test_reasons_survive_joining_pickling_and_json() -> None:

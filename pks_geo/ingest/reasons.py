@@ -40,6 +40,15 @@ ENGLISH: dict[str, str] = {
     "bad_date_precision": "must be 1 (day), 2 (week) or 3 (month), got {value}",
     "not_one_of": "must be one of {allowed}",
     "no_location": "no location: give lat and lon, kode_desa, or desa (and kecamatan)",
+    # tps.py
+    "tps_code_digits": "{text!r} is not 13 digits (desa code + TPS number)",
+    "tps_code_missing": "give kode_tps, or kode_desa and no_tps",
+    "not_desa_code": "{text!r} is not a desa code",
+    "tps_number_range": "TPS number must be 1-999, got {number}",
+    "tps_code_disagrees": "{kode_desa} disagrees with kode_tps {kode_tps}",
+    "dpt_unusual": "{dpt} voters at one TPS is unusually many",
+    "unknown_kerawanan": "unknown category {text!r} (use {known})",
+    "kerawanan_read_as": "{text!r} read as {category!r}",
 }
 """Reason code -> English text (``str.format`` with the reason's values)."""
 

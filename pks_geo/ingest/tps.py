@@ -28,6 +28,7 @@ from pks_geo.ingest.incident_load import (
     sort_issues,
 )
 from pks_geo.ingest.locate import create_locate_table, locate_tps, located_issues
+from pks_geo.ingest.reasons import reason
 from pks_geo.ingest.report import ImportFailed, ImportReport, Issue
 from pks_geo.ingest.sheet import read_table
 from pks_geo.ingest.table_statistics import analyze_tables
@@ -67,7 +68,7 @@ def _tps_code(fields: dict[str, object], errors: list[Issue], row: int | None
     if kode_tps is not None:
         digits = kode_tps.replace(".", "").replace(" ", "")
         if not (digits.isdigit() and len(digits) == 13):
-            errors.append(Issue(row, "kode_tps", f"{kode_tps!r} is not 13 digits (desa code + TPS number)"))
+            errors.append(Issue(row, "kode_tps", reason("tps_code_digits", text=kode_tps)))
             return None
         kode_desa, number = normalize_kode(digits[:10]), int(digits[10:])
     elif kode_desa_text is not None and no_text is not None:
@@ -78,16 +79,17 @@ def _tps_code(fields: dict[str, object], errors: list[Issue], row: int | None
             errors.append(Issue(row, "no_tps", exc.reason))
             return None
     else:
-        errors.append(Issue(row, "kode_tps", "give kode_tps, or kode_desa and no_tps"))
+        errors.append(Issue(row, "kode_tps", reason("tps_code_missing")))
         return None
     if kode_desa is None or kode_desa.count(".") != 3:
-        errors.append(Issue(row, "kode_desa", f"{kode_desa_text or kode_tps!r} is not a desa code"))
+        errors.append(Issue(row, "kode_desa", reason("not_desa_code", text=kode_desa_text or kode_tps)))
         return None
     if number is None or not 1 <= number <= 999:
-        errors.append(Issue(row, "no_tps", f"TPS number must be 1-999, got {number}"))
+        errors.append(Issue(row, "no_tps", reason("tps_number_range", number=number)))
         return None
     if kode_desa_text and normalize_kode(kode_desa_text) not in (kode_desa, None) and kode_tps:
-        errors.append(Issue(row, "kode_desa", f"{kode_desa_text} disagrees with kode_tps {kode_tps}"))
+        errors.append(Issue(row, "kode_desa",
+                            reason("tps_code_disagrees", kode_desa=kode_desa_text, kode_tps=kode_tps)))
         return None
     return kode_desa.replace(".", "") + f"{number:03d}", number, kode_desa
 
@@ -104,17 +106,18 @@ def validate_tps(fields: dict[str, object], row: int | None) -> tuple[TpsRecord 
         except FieldError as exc:
             errors.append(Issue(row, name, exc.reason))
     if (values.get("lat") is None) != (values.get("lon") is None) and not errors:
-        errors.append(Issue(row, "lat", "lat and lon must be given together"))
+        errors.append(Issue(row, "lat", reason("lat_lon_together")))
     dpt = values.get("dpt")
     if isinstance(dpt, int) and dpt > DPT_WARN:
-        warnings.append(Issue(row, "dpt", f"{dpt} voters at one TPS is unusually many"))
+        warnings.append(Issue(row, "dpt", reason("dpt_unusual", dpt=dpt)))
     kerawanan_text = clean_text(fields.get("kategori_kerawanan"))
     kerawanan = KERAWANAN_WORDS.get(label_key(kerawanan_text)) if kerawanan_text else None
     if kerawanan_text and kerawanan is None:
-        errors.append(Issue(row, "kategori_kerawanan", f"unknown category {kerawanan_text!r} "
-                                                       f"(use {', '.join(KERAWANAN)})"))
+        errors.append(Issue(row, "kategori_kerawanan",
+                            reason("unknown_kerawanan", text=kerawanan_text, known=", ".join(KERAWANAN))))
     elif kerawanan and label_key(kerawanan_text or "") != label_key(kerawanan):
-        warnings.append(Issue(row, "kategori_kerawanan", f"{kerawanan_text!r} read as {kerawanan!r}"))
+        warnings.append(Issue(row, "kategori_kerawanan", reason("kerawanan_read_as", text=kerawanan_text,
+                                                                          category=kerawanan)))
     if errors or code is None:
         return None, errors
     alamat = clean_text(fields.get("alamat"))

@@ -46,10 +46,10 @@ from common import (
 )
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.simplify import display_geometries
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.queries.simplify import display_geometries
 from pks_geo.web import create_app
 
 PATH = "/api/v1/choropleth?level=desa"

@@ -37,14 +37,14 @@ import orjson
 from common import SCALES, Result, bench_database, interleaved, median, print_table, write_results
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.patrol import patrol_plan
-from pks_geo.analysis.personnel import personnel_plan
-from pks_geo.analysis.risk import compute_risk
 from pks_geo.export import ExportContext, prepare_export
 from pks_geo.export.datasets_incidents import COLUMNS, GEOJSON_SQL
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.planning.patrol import patrol_plan
+from pks_geo.planning.personnel import personnel_plan
+from pks_geo.planning.risk import compute_risk
 
 ELECTION = "pilkada-2024"
 

@@ -9,7 +9,7 @@
 
 1. Gi* with 999 permutations on the province's 2,283 desa (Sulawesi Tenggara, read from the
    shared boundary file; weights built once, as the app caches them):
-   ``pks_geo.analysis.hotspots.gi_star(inference="permutation", fdr=False)`` (esda + two-sided
+   ``pks_geo.stats.hotspots.gi_star(inference="permutation", fdr=False)`` (esda + two-sided
    tie-aware p, bins; FDR off so the count stays at 999: with FDR it is raised to 8,760 at
    2,283 desa) and
    ``compute_hotspots`` (the whole per-request path from an aggregate frame) against a bare
@@ -49,12 +49,12 @@ from common import (
 )
 from esda import G_Local
 
-from pks_geo.analysis.clusters import ClusterOptions, incident_clusters
-from pks_geo.analysis.filters import FilterSet
-from pks_geo.analysis.hotspots import HotspotOptions, compute_hotspots, gi_star
-from pks_geo.analysis.weights import build_weights, frame_from_geojson
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats.clusters import ClusterOptions, incident_clusters
+from pks_geo.stats.hotspots import HotspotOptions, compute_hotspots, gi_star
+from pks_geo.stats.weights import build_weights, frame_from_geojson
 
 BARE_DBSCAN = ("SELECT ST_ClusterDBSCAN(ST_Transform(geom, 32751), eps => %s, minpoints => %s) OVER () "
                "FROM incident WHERE counted AND geom IS NOT NULL")

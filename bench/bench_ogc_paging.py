@@ -44,9 +44,9 @@ from common import (
     write_results,
 )
 
-from pks_geo.analysis.features import COLLECTIONS
 from pks_geo.auth.tokens import create_token
 from pks_geo.auth.users import add_user
+from pks_geo.feature_sql.features import COLLECTIONS
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.synthetic import synthesize
 

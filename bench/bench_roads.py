@@ -3,7 +3,7 @@
 A synthetic road grid (``--size`` km square, a road every ``--spacing`` m, loaded with
 ``pks-geo roads load``'s loader: junctions noded, stretches cut at about 250 m) and
 ``--points`` random points on it (a Polsek's post and TPS). Measured: building
-:class:`pks_geo.analysis.road_routes.RoadPaths` for the points (KNN snap of every point,
+:class:`pks_geo.planning.road_routes.RoadPaths` for the points (KNN snap of every point,
 ``pgr_dijkstraCostMatrix`` on the edges in the points' box, off-road fallback, the symmetric
 planning matrix). Reference, side by side in the same run: the bare SQL call of
 ``pgr_dijkstraCostMatrix`` on the same vertex ids and the same edge query, its rows fetched
@@ -42,15 +42,15 @@ from common import (
 from pyproj import Transformer
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.land_routes import land_grid
-from pks_geo.analysis.patrol import PatrolPlan, plan_sectors
-from pks_geo.analysis.risk import compute_risk
-from pks_geo.analysis.road_routes import RoadPaths, StraightPaths, edges_sql, road_network
-from pks_geo.analysis.security_data import load_security_data
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.roads import load_roads
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.planning.land_routes import land_grid
+from pks_geo.planning.patrol import PatrolPlan, plan_sectors
+from pks_geo.planning.risk import compute_risk
+from pks_geo.planning.road_routes import RoadPaths, StraightPaths, edges_sql, road_network
+from pks_geo.planning.security_data import load_security_data
 
 CENTRE = (122.45, -4.2)
 """Konawe Selatan, so the metric CRS (UTM 51S) is the one the plans use."""

@@ -39,11 +39,11 @@ from common import (
 )
 from sqlalchemy import Connection, Engine, text
 
-from pks_geo.analysis import tiles
-from pks_geo.analysis.filters import parse_filters
+from pks_geo.feature_sql import tiles
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.queries.filters import parse_filters
 
 DENSEST_Z8 = text("""
 SELECT x, y, count(*) AS n FROM (

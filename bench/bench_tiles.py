@@ -18,7 +18,7 @@ import psycopg
 from common import Result, median, percentile, plain_conninfo, tiles_covering
 from sqlalchemy import Engine
 
-from pks_geo.analysis.tiles import (
+from pks_geo.feature_sql.tiles import (
     TILE_BUFFER,
     TILE_EXTENT,
     AreaValues,

@@ -62,9 +62,9 @@ from common import (
 )
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.features import COLLECTIONS
 from pks_geo.auth.tokens import create_token
 from pks_geo.auth.users import add_user
+from pks_geo.feature_sql.features import COLLECTIONS
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
@@ -329,10 +329,10 @@ def export_results(engine: Engine, scale: str) -> list[Result]:
 def hotspot_results(engine: Engine, scale: str, reps: int) -> list[Result]:
     from esda.getisord import G_Local
 
-    from pks_geo.analysis.aggregate import aggregate
-    from pks_geo.analysis.filters import parse_filters
-    from pks_geo.analysis.hotspots import HotspotOptions, compute_hotspots, hotspots
-    from pks_geo.analysis.weights import area_weights
+    from pks_geo.queries.filters import parse_filters
+    from pks_geo.stats.aggregate import aggregate
+    from pks_geo.stats.hotspots import HotspotOptions, compute_hotspots, hotspots
+    from pks_geo.stats.weights import area_weights
 
     level = SCALE_LEVEL[scale]
     filters = parse_filters({"level": level}, engine)

@@ -80,7 +80,7 @@ class Settings:
     """``production`` makes ``pks-geo serve`` refuse to start without ``PKS_GEO_SECRET_KEY``."""
     min_cell: int = 3
     """Disclosure control (``PKS_GEO_MIN_CELL``): below ``analyst``, counts 1..min_cell-1 are
-    suppressed and nothing is drawn from fewer incidents (:mod:`pks_geo.analysis.disclosure`)."""
+    suppressed and nothing is drawn from fewer incidents (:mod:`pks_geo.queries.disclosure`)."""
     session_hours: int = 8
     """Lifetime of a log-in session (``PKS_GEO_SESSION_HOURS``)."""
     session_secure: bool | None = None

@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from pks_geo import schema
-from pks_geo.analysis.weights import AreaWeights, build_weights, frame_from_geojson
 from pks_geo.config import Settings
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.stats.weights import AreaWeights, build_weights, frame_from_geojson
 
 KS_DESA = Settings().boundaries_dir / "konawe_selatan_desa.geojson"
 _ids = itertools.count(1)

@@ -177,7 +177,7 @@ def write_security_dir(folder: Path, posts: list[tuple[str, str, str, str, float
                        patrol: str = PATROL) -> Path:
     """A data/security folder for tests: the project's risk.toml, the given posts
     (id, kind, name, polsek, lon, lat) and small jurisdictions/profiles."""
-    from pks_geo.analysis.security_data import SECURITY_DIR
+    from pks_geo.planning.security_data import SECURITY_DIR
 
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["# test posts", "id,kind,name,polsek,kecamatan_kode,lon,lat,source"]

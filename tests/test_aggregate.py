@@ -12,8 +12,8 @@ import pytest
 from esda.smoothing import Empirical_Bayes
 from sqlalchemy import text
 
-from pks_geo.analysis.aggregate import aggregate
-from pks_geo.analysis.filters import FilterSet, ParameterError, parse_filters
+from pks_geo.queries.filters import FilterSet, ParameterError, parse_filters
+from pks_geo.stats.aggregate import aggregate
 from tests.analysis_dataset import NO_TPS_KECAMATAN, Dataset, get_dataset, incidents_frame
 
 

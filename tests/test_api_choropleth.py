@@ -12,9 +12,9 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from pks_geo.analysis.aggregate import aggregate
-from pks_geo.analysis.classify import classify
-from pks_geo.analysis.filters import FilterSet
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats.aggregate import aggregate
+from pks_geo.stats.classify import classify
 from pks_geo.web import create_app
 from tests.analysis_dataset import Dataset, bearer, get_dataset
 

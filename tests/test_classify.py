@@ -7,9 +7,9 @@ import mapclassify as mc
 import numpy as np
 import pytest
 
-from pks_geo.analysis.classify import SCHEMES, classify, parse_breaks, parse_k
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.palettes import (
+from pks_geo.queries.filters import ParameterError
+from pks_geo.stats.classify import SCHEMES, classify, parse_breaks, parse_k
+from pks_geo.stats.palettes import (
     NO_DATA_COLOR,
     SEQUENTIAL,
     ZERO_COLOR,

@@ -10,8 +10,8 @@ import shapely
 from pyproj import Transformer
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.clusters import ClusterOptions, incident_clusters
-from pks_geo.analysis.filters import FilterSet
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats.clusters import ClusterOptions, incident_clusters
 from tests.hotspot_data import fresh_ks_engine, insert_xy
 
 TO_METRIC = Transformer.from_crs(4326, 32751, always_xy=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from pks_geo import audit
-from pks_geo.analysis.places import Place, search_places
 from pks_geo.config import Settings
+from pks_geo.queries.places import Place, search_places
 from pks_geo.web import create_app
 from pks_geo.web.frame_check import frame_allowed
 from tests.briefing_support import TEST_SECRET_KEY, BriefingDb, make_briefing_db

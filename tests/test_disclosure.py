@@ -15,11 +15,11 @@ from pyproj import Transformer
 from sqlalchemy import Engine, text
 
 from pks_geo import schema
-from pks_geo.analysis.disclosure import CLUSTER_GRID_M, EXACT, Disclosure
 from pks_geo.auth import tokens, users
 from pks_geo.config import ConfigError, Settings
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.queries.disclosure import CLUSTER_GRID_M, EXACT, Disclosure
 from pks_geo.web import create_app
 
 DESA_A = "74.05.01.2003"

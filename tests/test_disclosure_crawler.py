@@ -47,17 +47,17 @@ import shapely
 from sqlalchemy import Engine, text
 
 from pks_geo import schema
-from pks_geo.analysis.features import COLLECTIONS
-from pks_geo.analysis.security_data import load_security_data
-from pks_geo.analysis.tiles import LAYERS
 from pks_geo.auth import tokens, users
 from pks_geo.db import get_engine
 from pks_geo.export import DATASETS, FORMATS
+from pks_geo.feature_sql.features import COLLECTIONS
+from pks_geo.feature_sql.tiles import LAYERS
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.demo_data import load_demo
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.maps.embed import issue_token
 from pks_geo.maps.views import create_view
+from pks_geo.planning.security_data import load_security_data
 from pks_geo.web import create_app
 
 MIN_CELL = 3

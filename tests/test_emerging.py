@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.emerging import (
+from pks_geo.queries.filters import FilterSet, ParameterError
+from pks_geo.stats.emerging import (
     classify,
     compare_periods,
     emerging_hotspots,
     mann_kendall,
     previous_election,
 )
-from pks_geo.analysis.filters import FilterSet, ParameterError
-from pks_geo.analysis.hotspots import HotspotOptions
+from pks_geo.stats.hotspots import HotspotOptions
 from tests.hotspot_data import compact_cluster, far_from, fresh_ks_engine, insert_counts, ks_desa_weights
 
 H, C, N = 1, -1, 0

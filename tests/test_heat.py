@@ -10,8 +10,8 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.filters import FilterSet
-from pks_geo.analysis.heat import (
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats.heat import (
     HeatOptions,
     contour_bands,
     density_grid,

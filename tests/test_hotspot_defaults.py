@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pks_geo.analysis import significance as sig
-from pks_geo.analysis.emerging import emerging_hotspots
-from pks_geo.analysis.filters import FilterSet
-from pks_geo.analysis.hotspot_text import explained_table, significance_members
-from pks_geo.analysis.hotspots import HotspotOptions, compute_hotspots
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats import significance as sig
+from pks_geo.stats.emerging import emerging_hotspots
+from pks_geo.stats.hotspot_text import explained_table, significance_members
+from pks_geo.stats.hotspots import HotspotOptions, compute_hotspots
 from tests.hotspot_data import fresh_ks_engine, insert_counts, ks_desa_weights
 
 CLUSTER_SEEDS = ("74.05.11.2016", "74.05.01.2014", "74.05.24.2009")

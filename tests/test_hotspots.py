@@ -11,8 +11,8 @@ import pytest
 from esda import G_Local
 from sqlalchemy import Engine
 
-from pks_geo.analysis.filters import FilterSet
-from pks_geo.analysis.hotspots import (
+from pks_geo.queries.filters import FilterSet
+from pks_geo.stats.hotspots import (
     HotspotOptions,
     compute_hotspots,
     gi_bins,

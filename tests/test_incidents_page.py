@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from pks_geo.analysis.incident_queries import incidents_page, parse_incident_filter
 from pks_geo.ingest.incident_edit import create_incident, update_incident
 from pks_geo.ingest.incident_load import import_incidents
+from pks_geo.queries.incident_queries import incidents_page, parse_incident_filter
 from pks_geo.web import create_app
 from pks_geo.web.background import serve_in_background
 from tests.page_support import (

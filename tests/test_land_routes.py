@@ -17,12 +17,12 @@ import shapely
 from shapely.geometry import LineString, shape
 from sqlalchemy import Engine
 
-from pks_geo.analysis.land_routes import SHORE_M, land_grid
-from pks_geo.analysis.patrol import patrol_plan, plan_sectors
-from pks_geo.analysis.risk import compute_risk
-from pks_geo.analysis.security_data import load_security_data
 from pks_geo.auth.users import add_user
 from pks_geo.models import METRIC_SRID
+from pks_geo.planning.land_routes import SHORE_M, land_grid
+from pks_geo.planning.patrol import patrol_plan, plan_sectors
+from pks_geo.planning.risk import compute_risk
+from pks_geo.planning.security_data import load_security_data
 from pks_geo.web import create_app
 from tests.security_setup import add_election, add_tps, boundary_engine, inside
 from tests.web_support import logged_in

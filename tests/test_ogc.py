@@ -118,7 +118,7 @@ def test_keyset_walk_with_filters_returns_every_incident_once_and_offsets_still_
     assert [f["id"] for f in by_offset["features"]] == seen[74:111]
     assert "prev" in _rels(by_offset)
     # above the count cap numberMatched is left out (as the standard allows); paging goes on
-    monkeypatch.setattr("pks_geo.analysis.features.COUNT_CAP", 10)
+    monkeypatch.setattr("pks_geo.feature_sql.features.COUNT_CAP", 10)
     capped = _json(client.get("/ogc/collections/incidents/items?limit=5", headers=headers))
     assert "numberMatched" not in capped and capped["numberReturned"] == 5 and "next" in _rels(capped)
     small = _json(client.get("/ogc/collections/areas/items?level=kabupaten"))

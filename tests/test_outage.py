@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from pks_geo.analysis.version_watch import watcher_for
+from pks_geo.queries.version_watch import watcher_for
 from pks_geo.web import create_app
 from tests.analysis_dataset import Dataset, get_dataset
 from tests.web_support import logged_in

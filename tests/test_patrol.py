@@ -12,8 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from pks_geo.analysis.patrol import diameter, make_sectors, order_route, patrol_plan
-from pks_geo.analysis.security_data import load_security_data
+from pks_geo.planning.patrol import diameter, make_sectors, order_route, patrol_plan
+from pks_geo.planning.security_data import load_security_data
 from pks_geo.web import create_app
 from tests.security_setup import add_election, add_tps, boundary_engine, inside, token_for, write_security_dir
 

@@ -117,10 +117,10 @@ def test_sheet_in_english_and_refusals(browser, base: str) -> None:  # type: ign
 def test_sheet_page_looks_right(db: PagesDb) -> None:
     """The first page as PNG for a person to look at (SHOTS/patrol_sheet_page1.png): the map
     has ink (desa, route, stops) and the renderer keeps to the PDF's page count."""
-    from pks_geo.analysis.land_routes import land_grid
-    from pks_geo.analysis.patrol import check_config, plan_sectors
-    from pks_geo.analysis.risk import compute_risk
-    from pks_geo.analysis.security_data import load_security_data
+    from pks_geo.planning.land_routes import land_grid
+    from pks_geo.planning.patrol import check_config, plan_sectors
+    from pks_geo.planning.risk import compute_risk
+    from pks_geo.planning.security_data import load_security_data
 
     security = load_security_data()
     result = compute_risk(db.engine, "pilkada-2020", data=security)

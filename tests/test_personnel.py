@@ -9,17 +9,17 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.personnel import personnel_plan
-from pks_geo.analysis.security_data import (
+from pks_geo.cli import main
+from pks_geo.manifest import load_manifest
+from pks_geo.planning.personnel import personnel_plan
+from pks_geo.planning.security_data import (
     SecurityDataError,
     load_security_data,
     parse_jurisdictions,
     parse_posts,
     parse_profiles,
 )
-from pks_geo.cli import main
-from pks_geo.manifest import load_manifest
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web import create_app
 from tests.security_setup import (
     JURISDICTIONS,

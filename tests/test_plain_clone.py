@@ -75,8 +75,8 @@ def test_demo_sets_up_another_kabupaten_end_to_end(empty_engine: Engine) -> None
 
 
 def test_region_is_named_from_the_data_or_the_setting(loaded: Engine) -> None:
-    from pks_geo.analysis.region import display_name, region_name
     from pks_geo.config import ConfigError, Settings
+    from pks_geo.queries.region import display_name, region_name
 
     assert region_name(loaded) == "Kabupaten Konawe Selatan"
     assert region_name(loaded, "74.05") == "Kabupaten Konawe Selatan"
@@ -92,9 +92,9 @@ def test_several_kabupaten_are_named_by_the_setting_never_by_a_fixed_name(empty_
     """Konawe Selatan (shipped) and Kota Kendari (the shared mirror) loaded together: without
     PKS_GEO_REGION the header says how many are loaded, with it names the chosen one; with
     nothing loaded it says so instead of naming Konawe Selatan."""
-    from pks_geo.analysis.region import region_name
     from pks_geo.ingest.boundary_load import fetch_and_load, load_boundary_paths
     from pks_geo.manifest import load_manifest
+    from pks_geo.queries.region import region_name
     from pks_geo.web import create_app
     from tests.conftest import KS_BOUNDARIES, SHARED_BOUNDARIES
 

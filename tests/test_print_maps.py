@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from pks_geo.analysis.areas import kecamatan_codes
 from pks_geo.cli import main
 from pks_geo.config import Settings
 from pks_geo.maps.print_layout import LEGEND_BOX, MAP_BOX
+from pks_geo.queries.areas import kecamatan_codes
 from pks_geo.web import create_app
 from tests.briefing_support import (
     SECRET_ACTOR,

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import text
 
-from pks_geo.analysis import hotspots
-from pks_geo.analysis.filters import FilterSet, ParameterError
-from pks_geo.analysis.risk import ANALYST_FIELDS, FACTORS, compute_risk, fields_for_role
-from pks_geo.analysis.risk_overrides import clear_override, set_override
-from pks_geo.analysis.security_data import load_security_data
 from pks_geo.audit import events
+from pks_geo.planning.risk import ANALYST_FIELDS, FACTORS, compute_risk, fields_for_role
+from pks_geo.planning.risk_overrides import clear_override, set_override
+from pks_geo.planning.security_data import load_security_data
+from pks_geo.queries.filters import FilterSet, ParameterError
+from pks_geo.stats import hotspots
 from pks_geo.web import create_app
 from tests.security_setup import (
     add_election,

@@ -24,12 +24,12 @@ from click.testing import CliRunner
 from pyproj import Geod, Transformer
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.patrol import patrol_plan
-from pks_geo.analysis.road_routes import SNAP_LIMIT_M, road_network
-from pks_geo.analysis.security_data import load_security_data
 from pks_geo.auth.users import add_user
 from pks_geo.cli import main
 from pks_geo.maps.patrol_sheet import arrival_minutes
+from pks_geo.planning.patrol import patrol_plan
+from pks_geo.planning.road_routes import SNAP_LIMIT_M, road_network
+from pks_geo.planning.security_data import load_security_data
 from pks_geo.web import create_app
 from tests.security_setup import (
     add_election,

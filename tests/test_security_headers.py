@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from pks_geo.analysis.features import COLLECTIONS
+from pks_geo.feature_sql.features import COLLECTIONS
 from pks_geo.maps.interactive import build_map_page
 from pks_geo.maps.views import create_view
 from pks_geo.web import create_app

@@ -3,11 +3,11 @@ plan notes and refused parameters in Bahasa Indonesia, English with ?lang=en. No
 
 from __future__ import annotations
 
-from pks_geo.analysis.filters import ParameterError
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web.i18n import translations
 from pks_geo.web.security_messages import parameter_message, plan_notes
 
-NOTES = [  # as pks_geo.analysis.patrol.plan_sectors writes them
+NOTES = [  # as pks_geo.planning.patrol.plan_sectors writes them
     "2 TPS without any location are left out: 7405011001001, 7405011001002",
     "3 TPS are in kecamatan assigned to no Polsek and are left out",
     "Polsek Laonti has no post in posts.csv: its routes start at a TPS",

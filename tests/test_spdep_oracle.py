@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pks_geo.analysis.hotspots import gi_star, local_moran
+from pks_geo.stats.hotspots import gi_star, local_moran
 from tests.hotspot_data import ks_desa_weights
 
 REFERENCE = json.loads((Path(__file__).parent / "oracles" / "spdep_reference.json").read_text())

@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import Engine, text
 
 from pks_geo import schema
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.tiles import TileAddress, parse_tile, tile_bounds_3857
 from pks_geo.auth.tokens import create_token
 from pks_geo.auth.users import add_user
 from pks_geo.config import Settings
 from pks_geo.db import get_engine
+from pks_geo.feature_sql.tiles import TileAddress, parse_tile, tile_bounds_3857
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.elections import read_elections_file, upsert_elections
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web import create_app
 from pks_geo.web.response_cache import ResponseCache as TileCache
 
@@ -217,8 +217,8 @@ def test_a_crowded_incident_tile_is_an_even_sample_that_says_so(client, world: W
             "(SELECT ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096), 4326) e) b "
             "WHERE i.counted AND i.geom && b.e"), {"z": z, "x": x, "y": y}).all()
     assert len(rows) > 50
-    monkeypatch.setattr("pks_geo.analysis.tiles.MAX_POINTS_PER_TILE", 20)
-    monkeypatch.setattr("pks_geo.analysis.tiles.SAMPLE_CELLS", 8)
+    monkeypatch.setattr("pks_geo.feature_sql.tiles.MAX_POINTS_PER_TILE", 20)
+    monkeypatch.setattr("pks_geo.feature_sql.tiles.SAMPLE_CELLS", 8)
     features = decode(client.get(tile_path("incidents", KS_TILE, query),
                                  headers=world.headers["analyst"]))["incidents"]["features"]
     assert all(f["properties"]["sampled"] is True for f in features)

@@ -12,11 +12,11 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.version_watch import VersionWatcher, watcher_for
-from pks_geo.analysis.versions import data_versions
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
 from pks_geo.ingest.synthetic import synthesize
+from pks_geo.queries.version_watch import VersionWatcher, watcher_for
+from pks_geo.queries.versions import data_versions
 from pks_geo.web import create_app
 from tests.test_tiles import KS_TILE, decode, tile_path
 

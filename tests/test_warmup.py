@@ -1,6 +1,6 @@
 """The statistics warm-up that ``pks-geo serve`` runs in the background."""
 
-from pks_geo.analysis.warmup import warm_up_in_background
+from pks_geo.stats.warmup import warm_up_in_background
 
 
 def test_warm_up_finishes_without_error(caplog) -> None:  # type: ignore[no-untyped-def]

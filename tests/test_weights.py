@@ -9,7 +9,7 @@ import shapely
 from libpysal.weights import Queen
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.weights import (
+from pks_geo.stats.weights import (
     area_layer,
     area_weights,
     boundary_version,

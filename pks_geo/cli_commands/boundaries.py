@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from pks_geo import audit, schema
-from pks_geo.analysis.areas import area_counts, kecamatan_codes
 from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings, print_report
 from pks_geo.ingest.boundary_load import fetch_and_load, load_boundary_paths
 from pks_geo.ingest.codes import SEGMENTS_BY_LEVEL
 from pks_geo.ingest.wilayah import DEFAULT_SOURCE
 from pks_geo.manifest import load_manifest
+from pks_geo.queries.areas import area_counts, kecamatan_codes
 
 
 @click.group()

@@ -15,11 +15,11 @@ import click
 from tqdm import tqdm
 
 from pks_geo import schema
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.cli_commands.common import cli_actor, connect, friendly_errors, load_settings
 from pks_geo.config import ConfigError
 from pks_geo.export import DATASETS, FORMATS, ExportContext, ExportForbidden, PreparedExport, prepare_export
+from pks_geo.planning.security_data import SecurityDataError
+from pks_geo.queries.filters import ParameterError
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, list[str]]:

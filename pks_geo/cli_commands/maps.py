@@ -14,7 +14,6 @@ import click
 from sqlalchemy import Engine
 
 from pks_geo import schema
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.cli_commands.common import connect, friendly_errors, load_settings
 from pks_geo.maps.selfcontained import AssetMissing, build_html
 from pks_geo.maps.static import (
@@ -29,6 +28,7 @@ from pks_geo.maps.static import (
 )
 from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import View, ViewNotFound, get_view
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web.i18n import LANGUAGES, translations
 
 

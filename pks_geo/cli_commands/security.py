@@ -14,13 +14,13 @@ from typing import Any
 
 import click
 
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.personnel import check_reserve, personnel_plan
-from pks_geo.analysis.risk import compute_risk
-from pks_geo.analysis.risk_overrides import clear_override, set_override
-from pks_geo.analysis.security_data import SecurityDataError, load_security_data
 from pks_geo.cli_commands.common import cli_actor, friendly_errors, migrated_engine
 from pks_geo.models import KERAWANAN
+from pks_geo.planning.personnel import check_reserve, personnel_plan
+from pks_geo.planning.risk import compute_risk
+from pks_geo.planning.risk_overrides import clear_override, set_override
+from pks_geo.planning.security_data import SecurityDataError, load_security_data
+from pks_geo.queries.filters import ParameterError
 
 
 def _errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -62,7 +62,7 @@ def serve(host: str, port: int, threads: int) -> None:
     url = resolve_database_url(settings)
     _log_requests()
     app = create_app(Settings(**{**settings.__dict__, "database_url": url}))
-    from pks_geo.analysis.warmup import warm_up_in_background
+    from pks_geo.stats.warmup import warm_up_in_background
 
     warm_up_in_background()  # JIT-compile the statistics while the first pages load
     click.echo(f"pks-geo serving on http://{host}:{port}")

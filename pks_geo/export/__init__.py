@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from pks_geo import audit
-from pks_geo.analysis.region import region_name
 from pks_geo.config import Settings
 from pks_geo.export import csv_writer, geojson, gpx, ogr
 from pks_geo.export.context import ExportContext
@@ -30,6 +29,7 @@ from pks_geo.export.datasets_incidents import build as build_incidents
 from pks_geo.export.datasets_security import build_patrol, build_tps
 from pks_geo.export.metadata import build_metadata, export_marking
 from pks_geo.export.model import DatasetExport, ExportError, ExportForbidden
+from pks_geo.queries.region import region_name
 
 __all__ = ["DATASETS", "FORMATS", "ExportContext", "ExportError", "ExportForbidden", "PreparedExport",
            "prepare_export"]

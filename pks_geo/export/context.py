@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pks_geo.analysis.disclosure import DEFAULT_MIN_CELL, Disclosure
-from pks_geo.analysis.filters import FilterSet, parse_filters
-from pks_geo.analysis.params import check_names, single_value
-from pks_geo.analysis.security_data import SecurityData, load_security_data
 from pks_geo.auth import role_at_least
+from pks_geo.planning.security_data import SecurityData, load_security_data
+from pks_geo.queries.disclosure import DEFAULT_MIN_CELL, Disclosure
+from pks_geo.queries.filters import FilterSet, parse_filters
+from pks_geo.queries.params import check_names, single_value
 
 LANGUAGES = ("id", "en")
 

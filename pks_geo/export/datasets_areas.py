@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pks_geo.analysis import hotspots
-from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS, build_choropleth, parse_choropleth_args
-from pks_geo.analysis.filters import FILTER_PARAMETERS
-from pks_geo.analysis.weights import area_layer
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
+from pks_geo.queries.filters import FILTER_PARAMETERS
+from pks_geo.stats import hotspots
+from pks_geo.stats.choropleth import CHOROPLETH_PARAMETERS, build_choropleth, parse_choropleth_args
+from pks_geo.stats.weights import area_layer
 
 HOTSPOT_PARAMETERS = (*FILTER_PARAMETERS, *hotspots.STAT_PARAMETERS)
 AGGREGATE_SOURCE = "Incident records of pks-geo (table incident), counted per area; DPT from the TPS lists"

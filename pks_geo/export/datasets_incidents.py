@@ -4,7 +4,7 @@ This is the only export that carries incident details: descriptions, actors and 
 counts. It streams from PostgreSQL with a server-side cursor, whatever the format:
 GeoJSON features are written by PostGIS (``ST_AsGeoJSON`` of each row, fetched as bytes in
 binary mode), CSV by ``COPY ... TO STDOUT``, and the GDAL formats read typed rows in
-batches. The filters are the maps' (:mod:`pks_geo.analysis.filters`): only counted,
+batches. The filters are the maps' (:mod:`pks_geo.queries.filters`): only counted,
 located incidents, exactly the ones the maps count.
 """
 
@@ -17,11 +17,11 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet
 from pks_geo.export import feature_cache
 from pks_geo.export.context import ExportContext
 from pks_geo.export.csv_writer import neutralise_sql
 from pks_geo.export.model import DatasetExport, Layer
+from pks_geo.queries.filters import FILTER_PARAMETERS, FilterSet
 
 BATCH = 2000
 CHUNKED_LIBPQ = 170000

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import shapely
 
-from pks_geo.analysis.filters import FILTER_PARAMETERS
-from pks_geo.analysis.land_routes import land_grid
-from pks_geo.analysis.patrol import check_config, plan_sectors
-from pks_geo.analysis.risk import FACTORS, RiskResult, TpsRisk, compute_risk, fields_for_role
-from pks_geo.analysis.road_routes import road_network
 from pks_geo.export.context import ExportContext
 from pks_geo.export.model import DatasetExport, Layer
+from pks_geo.planning.land_routes import land_grid
+from pks_geo.planning.patrol import check_config, plan_sectors
+from pks_geo.planning.risk import FACTORS, RiskResult, TpsRisk, compute_risk, fields_for_role
+from pks_geo.planning.road_routes import road_network
+from pks_geo.queries.filters import FILTER_PARAMETERS
 
 TPS_PARAMETERS = (*FILTER_PARAMETERS, "polsek")
 PATROL_PARAMETERS = (*TPS_PARAMETERS, "max_tps", "max_km", "speed", "stop_min")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from pks_geo.analysis.filters import ParameterError
+from pks_geo.queries.filters import ParameterError
 
 FIELD_TYPES = ("str", "int", "float", "bool", "date", "json")
 """``json`` fields hold lists/dicts: nested in GeoJSON, JSON text in every other format."""

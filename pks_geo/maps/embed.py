@@ -22,7 +22,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from pks_geo.analysis.filters import ParameterError
+from pks_geo.queries.filters import ParameterError
 
 SALT = "pks-geo.embed.v1"
 DEFAULT_HOURS = 72

@@ -8,7 +8,7 @@ minutes after leaving the post. Drawn with matplotlib in EPSG:32751 like the bri
 (:mod:`pks_geo.maps.static`, whose lock serialises rendering and whose scale bar and marking
 are reused), so nothing at run time comes from the internet and no new library is needed.
 
-Times follow :func:`pks_geo.analysis.patrol._sector`: road distance = route length x
+Times follow :func:`pks_geo.planning.patrol._sector`: road distance = route length x
 ``detour_factor`` (x 1 along a loaded road network), driven at ``speed_kmh``, plus
 ``stop_minutes`` at each TPS before.
 """
@@ -32,11 +32,11 @@ from matplotlib.font_manager import FontProperties, findfont, get_font
 from pyproj import Transformer
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.patrol import PatrolConfig, Sector, Stop
 from pks_geo.maps import print_layout as layout
 from pks_geo.maps.patrol_style import CATEGORY_COLORS, ROUTE_COLORS
 from pks_geo.maps.static import _render_lock
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
+from pks_geo.planning.patrol import PatrolConfig, Sector, Stop
 from pks_geo.web.page_format import format_date, format_number
 
 A4_PORTRAIT_IN = (210 / 25.4, 297 / 25.4)

@@ -29,14 +29,14 @@ from matplotlib.figure import Figure
 from pyproj import Transformer
 from sqlalchemy import Engine
 
-from pks_geo.analysis.areas import kecamatan_codes
-from pks_geo.analysis.disclosure import EXACT, Disclosure
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.maps import print_layout as layout
 from pks_geo.maps.print_layout import NO_DATA_HATCH
 from pks_geo.maps.view_data import MapData, map_data
 from pks_geo.maps.views import View
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
+from pks_geo.queries.areas import kecamatan_codes
+from pks_geo.queries.disclosure import EXACT, Disclosure
+from pks_geo.queries.filters import ParameterError
 
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}
 """Landscape page sizes in millimetres."""

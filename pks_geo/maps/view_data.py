@@ -4,7 +4,7 @@ around them (title, subtitle with filters and period, data date, source line, ma
 Print maps, embeds and self-contained HTML files all start here, so a PNG, an iframe and
 an e-mailed HTML file of the same view show the same numbers, classes and captions. Only
 aggregates leave this module: the choropleth document of
-:func:`~pks_geo.analysis.choropleth.build_choropleth` (per area: kode, nama, value,
+:func:`~pks_geo.stats.choropleth.build_choropleth` (per area: kode, nama, value,
 class, rank, incident count, DPT) and captions; never an incident record.
 """
 
@@ -17,15 +17,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, text
 
-from pks_geo.analysis.choropleth import VERSIONED_TABLES, build_choropleth
-from pks_geo.analysis.disclosure import EXACT, Disclosure
-from pks_geo.analysis.incident_summary import IncidentSummary, incident_summary
-from pks_geo.analysis.meta import filter_options
-from pks_geo.analysis.region import region_name
-from pks_geo.analysis.simplify import display_geometries
-from pks_geo.analysis.version_watch import current_versions
 from pks_geo.config import Settings
 from pks_geo.maps.views import DEFAULT_VIEW_ID, View, choropleth_request
+from pks_geo.queries.disclosure import EXACT, Disclosure
+from pks_geo.queries.incident_summary import IncidentSummary, incident_summary
+from pks_geo.queries.meta import filter_options
+from pks_geo.queries.region import region_name
+from pks_geo.queries.simplify import display_geometries
+from pks_geo.queries.version_watch import current_versions
+from pks_geo.stats.choropleth import VERSIONED_TABLES, build_choropleth
 
 AREA_NAME_SQL = text("SELECT nama FROM admin_area WHERE kode = :kode")
 

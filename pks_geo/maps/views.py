@@ -3,7 +3,7 @@
 A briefing map, an embed and a self-contained HTML file all name what they show by a
 view id, so the same picture can be printed today and re-printed next week with fresh
 data. A view is validated with exactly the parser of ``/api/v1/choropleth``
-(:func:`~pks_geo.analysis.choropleth.parse_choropleth_args`), so anything the interactive
+(:func:`~pks_geo.stats.choropleth.parse_choropleth_args`), so anything the interactive
 map can show can be saved, and nothing it would refuse can. ``default`` is the built-in
 view: incidents per kecamatan, all data, quantiles.
 
@@ -27,10 +27,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from pks_geo import audit
-from pks_geo.analysis.choropleth import ChoroplethRequest, parse_choropleth_args
-from pks_geo.analysis.classify import DEFAULT_K, DEFAULT_SCHEME
-from pks_geo.analysis.filters import FILTER_PARAMETERS, ParameterError
-from pks_geo.analysis.palettes import DEFAULT_PALETTE
+from pks_geo.queries.filters import FILTER_PARAMETERS, ParameterError
+from pks_geo.stats.choropleth import ChoroplethRequest, parse_choropleth_args
+from pks_geo.stats.classify import DEFAULT_K, DEFAULT_SCHEME
+from pks_geo.stats.palettes import DEFAULT_PALETTE
 
 DEFAULT_VIEW_ID = "default"
 VIEW_LAYERS = ("choropleth", "kecamatan", "desa", "incidents", "tps", "hotspots", "lisa", "compare",

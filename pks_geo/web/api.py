@@ -6,9 +6,9 @@ from __future__ import annotations
 import orjson
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from pks_geo.analysis.areas import AREA_LEVELS, OUTLINES, areas_geojson
-from pks_geo.analysis.meta import filter_options
 from pks_geo.ingest.codes import normalize_kode
+from pks_geo.queries.areas import AREA_LEVELS, OUTLINES, areas_geojson
+from pks_geo.queries.meta import filter_options
 from pks_geo.web.context import engine, json_error
 from pks_geo.web.disclosure import request_disclosure
 

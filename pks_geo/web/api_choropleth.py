@@ -1,9 +1,9 @@
 """``GET /api/v1/choropleth``: the choropleth FeatureCollection, with ETag/Last-Modified.
 
 Any role from ``viewer`` up may see aggregated maps; below ``analyst`` small cells are suppressed
-(:mod:`pks_geo.analysis.disclosure`). The ETag is a hash of the request's
+(:mod:`pks_geo.queries.disclosure`). The ETag is a hash of the request's
 parameters, the language and the data versions of every table the map is computed
-from (one indexed read, :mod:`pks_geo.analysis.versions`), so a repeat request with
+from (one indexed read, :mod:`pks_geo.queries.versions`), so a repeat request with
 ``If-None-Match`` is answered ``304`` before anything is aggregated. The same key finds
 the finished document in an in-process cache (``PKS_GEO_RESPONSE_CACHE_MB``): planners
 reopen the same views all day, and a cached body can never be stale because the key
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from pks_geo.analysis.choropleth import (
+from pks_geo.queries.version_watch import current_versions
+from pks_geo.stats.choropleth import (
     VERSIONED_TABLES,
     choropleth_geojson,
     parse_choropleth_args,
 )
-from pks_geo.analysis.version_watch import current_versions
 from pks_geo.web import conditional
 from pks_geo.web.auth import require_role
 from pks_geo.web.context import engine, settings

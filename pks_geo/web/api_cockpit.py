@@ -3,7 +3,7 @@ and the share dialog's helpers (embed links of a view, revocation, the frame che
 
 Everything here is aggregated (counts per kategori, month, week; TPS and DPT totals), so the
 ``viewer`` role may read it, with small cells suppressed below analyst
-(:mod:`pks_geo.analysis.disclosure`); incident records stay behind ``/api/v1/incidents`` (analyst).
+(:mod:`pks_geo.queries.disclosure`); incident records stay behind ``/api/v1/incidents`` (analyst).
 Embed links: listing needs analyst, revoking the link's maker, the view's creator or admin.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from pks_geo.analysis.area_profile import INTERVALS, AreaNotFound, area_profile, incident_series
-from pks_geo.analysis.filters import FILTER_PARAMETERS, parse_filters
-from pks_geo.analysis.params import check_names
-from pks_geo.analysis.places import load_places, search_places
 from pks_geo.ingest.codes import normalize_kode
 from pks_geo.maps import embed_links
 from pks_geo.maps.views import ViewNotFound, get_view
+from pks_geo.queries.area_profile import INTERVALS, AreaNotFound, area_profile, incident_series
+from pks_geo.queries.filters import FILTER_PARAMETERS, parse_filters
+from pks_geo.queries.params import check_names
+from pks_geo.queries.places import load_places, search_places
 from pks_geo.web.auth import current_user, has_role, require_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.disclosure import request_disclosure

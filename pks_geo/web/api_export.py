@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 
-from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.config import ConfigError
 from pks_geo.export import ExportContext, ExportForbidden, prepare_export
+from pks_geo.planning.security_data import SecurityDataError
 from pks_geo.web.auth import (
     current_role,
     current_user,

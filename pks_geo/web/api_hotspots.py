@@ -8,7 +8,7 @@ Parameters are validated into the analysis modules' option objects; a bad value 
 naming the parameter, and an unknown parameter name is refused too (a typo would otherwise
 silently give the default). Results are cached in memory (``PKS_GEO_RESPONSE_CACHE_MB``,
 shared with the choropleth) per canonical parameter set, data version
-(:mod:`pks_geo.analysis.versions`) and disclosure level: a change to incidents, boundaries, TPS
+(:mod:`pks_geo.queries.versions`) and disclosure level: a change to incidents, boundaries, TPS
 or elections changes the key, so a stale result is never served. The same key is the ETag;
 ``If-None-Match`` gets a 304 (:mod:`pks_geo.web.conditional`).
 """
@@ -22,11 +22,11 @@ from typing import Any
 import orjson
 from flask import Blueprint, request
 
-from pks_geo.analysis import clusters, emerging, heat, hotspots
-from pks_geo.analysis.filters import FILTER_PARAMETERS, FilterSet, parse_filters
-from pks_geo.analysis.params import ParameterError, check_choice, check_names, parse_number, single_value
-from pks_geo.analysis.version_watch import current_versions
-from pks_geo.analysis.weights import area_layer
+from pks_geo.queries.filters import FILTER_PARAMETERS, FilterSet, parse_filters
+from pks_geo.queries.params import ParameterError, check_choice, check_names, parse_number, single_value
+from pks_geo.queries.version_watch import current_versions
+from pks_geo.stats import clusters, emerging, heat, hotspots
+from pks_geo.stats.weights import area_layer
 from pks_geo.web import conditional
 from pks_geo.web.auth import has_role, require_role
 from pks_geo.web.context import engine
@@ -51,7 +51,7 @@ ENDPOINT_PARAMETERS = {
 }
 
 
-# --- parameter parsing (shared rules: pks_geo.analysis.params; hot-spot options: hotspots.parse_options) ---
+# --- parameter parsing (shared rules: pks_geo.queries.params; hot-spot options: hotspots.parse_options) ---
 
 def _one(name: str) -> str | None:
     return single_value(request.args, name)

@@ -18,17 +18,17 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from pks_geo import audit
-from pks_geo.analysis.incident_queries import (
-    incident_feature,
-    incidents_page,
-    parse_incident_filter,
-    tps_geojson,
-)
 from pks_geo.ingest.incident_edit import (
     EditError,
     create_incident,
     delete_incident,
     update_incident,
+)
+from pks_geo.queries.incident_queries import (
+    incident_feature,
+    incidents_page,
+    parse_incident_filter,
+    tps_geojson,
 )
 from pks_geo.web.auth import current_user, require_role
 from pks_geo.web.context import engine, json_error

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pks_geo.analysis.choropleth import CHOROPLETH_PARAMETERS
-from pks_geo.analysis.filters import FILTER_PARAMETERS
-from pks_geo.analysis.incident_queries import FILTER_PARAMETERS as INCIDENT_PARAMETERS
-from pks_geo.analysis.incident_queries import TPS_PARAMETERS
 from pks_geo.export import DATASETS, FORMATS
+from pks_geo.queries.filters import FILTER_PARAMETERS
+from pks_geo.queries.incident_queries import FILTER_PARAMETERS as INCIDENT_PARAMETERS
+from pks_geo.queries.incident_queries import TPS_PARAMETERS
+from pks_geo.stats.choropleth import CHOROPLETH_PARAMETERS
 from pks_geo.web.api_hotspots import ENDPOINT_PARAMETERS, STAT_PARAMETERS
 from pks_geo.web.api_security import PARAMETERS as SECURITY_PARAMETERS
 from pks_geo.web.openapi_parts import (

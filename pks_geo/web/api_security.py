@@ -21,16 +21,16 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, jsonify, request
 
-from pks_geo.analysis.filters import ParameterError, single_value
-from pks_geo.analysis.land_routes import land_grid
-from pks_geo.analysis.params import check_names
-from pks_geo.analysis.patrol import check_config, plan_sectors
-from pks_geo.analysis.personnel import check_reserve, personnel_plan
-from pks_geo.analysis.risk import RiskResult, compute_risk
-from pks_geo.analysis.risk_overrides import clear_override, set_override
-from pks_geo.analysis.road_routes import road_network
-from pks_geo.analysis.security_data import SecurityDataError
 from pks_geo.export.context import ExportContext
+from pks_geo.planning.land_routes import land_grid
+from pks_geo.planning.patrol import check_config, plan_sectors
+from pks_geo.planning.personnel import check_reserve, personnel_plan
+from pks_geo.planning.risk import RiskResult, compute_risk
+from pks_geo.planning.risk_overrides import clear_override, set_override
+from pks_geo.planning.road_routes import road_network
+from pks_geo.planning.security_data import SecurityDataError
+from pks_geo.queries.filters import ParameterError, single_value
+from pks_geo.queries.params import check_names
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, has_role, require_role
 from pks_geo.web.context import engine, json_error

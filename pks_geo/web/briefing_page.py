@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.maps.preview import preview_svg
 from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import ViewNotFound, get_view
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.disclosure import request_disclosure

@@ -2,7 +2,7 @@
 in-process cache of finished bodies (issue 18).
 
 An answer of the choropleth, hot-spot and tile endpoints is a pure function of the request's
-parameters, the data versions of the tables it reads (:mod:`pks_geo.analysis.versions`) and the
+parameters, the data versions of the tables it reads (:mod:`pks_geo.queries.versions`) and the
 requester's disclosure level (:mod:`pks_geo.web.disclosure`: an analyst's exact answer must never
 reach a viewer). :func:`response_key` hashes exactly those, so the key is both the ETag and the
 cache key and a cached body can never be stale or shown to the wrong role.
@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
 
-from pks_geo.analysis.versions import DataVersions
 from pks_geo.config import Settings
+from pks_geo.queries.versions import DataVersions
 from pks_geo.web.disclosure import request_disclosure
 from pks_geo.web.response_cache import ResponseCache
 

@@ -1,4 +1,4 @@
-"""The disclosure policy of this request (:mod:`pks_geo.analysis.disclosure`).
+"""The disclosure policy of this request (:mod:`pks_geo.queries.disclosure`).
 
 Analysts and above get exact answers; everyone else (viewers, anonymous visitors, embed
 links) gets aggregates with the minimum cell ``PKS_GEO_MIN_CELL`` (``MIN_CELL`` in the app
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from pks_geo.analysis.disclosure import Disclosure
+from pks_geo.queries.disclosure import Disclosure
 from pks_geo.web.auth import has_role
 from pks_geo.web.context import settings
 

@@ -9,7 +9,7 @@ Who can read an embed:
 
 The page gets its data from ``/embed/<id>/data.geojson?token=`` (same token), never from
 the normal API, and that data is the view's choropleth: per-area aggregates only, with small
-cells suppressed (:mod:`pks_geo.analysis.disclosure`) whoever opens it, since an embed is made
+cells suppressed (:mod:`pks_geo.queries.disclosure`) whoever opens it, since an embed is made
 for visitors.
 
 Framing: ``/embed/...`` answers with ``Content-Security-Policy: frame-ancestors`` from
@@ -26,12 +26,12 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from pks_geo import audit
-from pks_geo.analysis.filters import ParameterError
 from pks_geo.maps import embed_links
 from pks_geo.maps.embed import EmbedTokenError, issue_token, parse_hours, token_link_id, verify_token
 from pks_geo.maps.selfcontained import json_for_script
 from pks_geo.maps.view_data import map_data
 from pks_geo.maps.views import DEFAULT_VIEW_ID, ViewNotFound, get_view
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web.auth import current_user, page_texts, render_page, require_role
 from pks_geo.web.context import engine, json_error, settings
 from pks_geo.web.disclosure import request_disclosure

@@ -1,6 +1,6 @@
 """The one answer to a bad parameter: ``400 {"error": message, "parameter": name}``.
 
-Views let :class:`~pks_geo.analysis.params.ParameterError` escape; this handler, registered on
+Views let :class:`~pks_geo.queries.params.ParameterError` escape; this handler, registered on
 the app, turns it into the JSON body every API gave by hand before. Under ``/ogc`` the body is
 the OGC exception form of that blueprint (``code`` ``InvalidParameterValue``). Pages that show
 the error inside the page (the Insiden list, Rencana Pengamanan) catch it themselves, and a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from pks_geo.analysis.params import ParameterError
+from pks_geo.queries.params import ParameterError
 from pks_geo.web.context import json_error
 
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request, send_file, url_for
 
-from pks_geo.analysis.areas import loaded_extent
-from pks_geo.analysis.meta import election_choices
+from pks_geo.queries.areas import loaded_extent
+from pks_geo.queries.meta import election_choices
 from pks_geo.web import page_format
 from pks_geo.web.assets import vendor_url
 from pks_geo.web.auth import current_user, page_texts, render_page, require_role

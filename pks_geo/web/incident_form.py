@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
-from pks_geo.analysis.areas import desa_choices, loaded_extent
-from pks_geo.analysis.meta import election_choices
 from pks_geo.ingest.incident_edit import (
     EditError,
     create_incident,
@@ -22,6 +20,8 @@ from pks_geo.ingest.incident_edit import (
 )
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.models import INCIDENT_STATUS, KATEGORI, STAGES
+from pks_geo.queries.areas import desa_choices, loaded_extent
+from pks_geo.queries.meta import election_choices
 from pks_geo.web.assets import vendor_url
 from pks_geo.web.auth import current_user, page_texts, render_page, require_role
 from pks_geo.web.context import engine, settings

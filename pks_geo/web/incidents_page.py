@@ -2,7 +2,7 @@
 its detail with the audit trail; editors go on to the incident form to edit or delete.
 
 - ``GET /insiden``: the list, newest first. The filters are the API's
-  (:func:`~pks_geo.analysis.incident_queries.parse_incident_filter`: ``from``, ``to``,
+  (:func:`~pks_geo.queries.incident_queries.parse_incident_filter`: ``from``, ``to``,
   ``kategori``, ``kecamatan``, ``desa``, ``source``, ``status``, ``q`` text in the
   description), paged by the same keyset cursor (``after=YYYY-MM-DD,id``) so a deep page costs
   what the first does. ``n`` only says how many rows came before (for "21–40 of 1.234").
@@ -22,15 +22,15 @@ from flask import Blueprint, request, url_for
 from sqlalchemy import text
 
 from pks_geo import audit
-from pks_geo.analysis.areas import desa_choices
-from pks_geo.analysis.incident_queries import (
+from pks_geo.ingest.taxonomy import load_taxonomy
+from pks_geo.models import INCIDENT_STATUS, KATEGORI
+from pks_geo.queries.areas import desa_choices
+from pks_geo.queries.incident_queries import (
     ParameterError,
     incident_feature,
     incidents_page,
     parse_incident_filter,
 )
-from pks_geo.ingest.taxonomy import load_taxonomy
-from pks_geo.models import INCIDENT_STATUS, KATEGORI
 from pks_geo.web import page_format
 from pks_geo.web.auth import has_role, page_texts, render_page, require_role
 from pks_geo.web.context import engine

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
 
-from pks_geo.analysis.region import region_name as region_name_of
+from pks_geo.queries.region import region_name as region_name_of
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.i18n import LANGUAGES
 

@@ -22,7 +22,7 @@ import orjson
 from flask import Blueprint, Response, request, url_for
 from sqlalchemy.exc import DataError, ProgrammingError
 
-from pks_geo.analysis.features import (
+from pks_geo.feature_sql.features import (
     COLLECTIONS,
     CollectionSpec,
     ItemQuery,

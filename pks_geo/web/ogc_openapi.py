@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pks_geo.analysis.features import CollectionSpec, property_schema
+from pks_geo.feature_sql.features import CollectionSpec, property_schema
 from pks_geo.web.ogc_params import FORMATS, ITEMS_PARAMETERS, QUERYABLES_ROUTE
 from pks_geo.web.openapi_parts import (
     ANYONE,

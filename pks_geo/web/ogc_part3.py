@@ -1,6 +1,6 @@
 """OGC API – Features Part 3 parameters of an items request: ``filter`` (CQL2 text or JSON,
 ``filter-lang``, ``filter-crs``), ``sortby`` and ``properties``, checked and turned into the
-SQL pieces of :class:`~pks_geo.analysis.features.ItemQuery` by :mod:`pks_geo.analysis.cql2`."""
+SQL pieces of :class:`~pks_geo.feature_sql.features.ItemQuery` by :mod:`pks_geo.feature_sql.cql2`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import request
 
-from pks_geo.analysis.cql2 import LANGUAGES, FilterError, filter_sql, parse_filter, sort_sql
-from pks_geo.analysis.features import CollectionSpec
+from pks_geo.feature_sql.cql2 import LANGUAGES, FilterError, filter_sql, parse_filter, sort_sql
+from pks_geo.feature_sql.features import CollectionSpec
 from pks_geo.web.ogc_params import CRS84, OgcError
 
 MAX_FILTER_LENGTH = 20_000

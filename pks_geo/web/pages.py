@@ -6,10 +6,10 @@ from flask import Blueprint, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
-from pks_geo.analysis.areas import area_counts, loaded_extent
-from pks_geo.analysis.meta import METRICS, SCHEMES, filter_options
 from pks_geo.maps.interactive import build_map_page
 from pks_geo.models import STAGES
+from pks_geo.queries.areas import area_counts, loaded_extent
+from pks_geo.queries.meta import METRICS, SCHEMES, filter_options
 from pks_geo.web.assets import MAP_SCRIPTS, MAP_STYLES
 from pks_geo.web.auth import current_user, has_role
 from pks_geo.web.context import settings

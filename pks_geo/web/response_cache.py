@@ -1,7 +1,7 @@
 """A thread-safe in-process LRU of rendered response bodies, bounded by total size.
 
 Used for vector tiles and choropleth documents: both are pure functions of the request's
-parameters and the data versions (:mod:`pks_geo.analysis.versions`), so a cached body is
+parameters and the data versions (:mod:`pks_geo.queries.versions`), so a cached body is
 never stale as long as its key includes those versions.
 """
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pks_geo.analysis.patrol import PatrolPlan, Sector
-from pks_geo.analysis.risk import RiskResult
 from pks_geo.maps.patrol_style import CATEGORY_COLORS, ROUTE_COLORS
 from pks_geo.models import KERAWANAN
+from pks_geo.planning.patrol import PatrolPlan, Sector
+from pks_geo.planning.risk import RiskResult
 
 AREA_TOLERANCE_DEG = 0.0001
 """Simplification of the sector areas on the map (~11 m), invisible at the zooms they show at."""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.patrol import PARAMETER_LIMITS
+from pks_geo.planning.patrol import PARAMETER_LIMITS
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web.page_format import format_number
 
 PARAMETER_LABELS = {"max_tps": "sec_max_tps", "max_km": "sec_max_km", "speed": "sec_speed",
@@ -54,7 +54,7 @@ NOTE_PATTERNS = (
                 r"(?P<codes>.*)$"),
      "sec_note_off_road"),
 )
-"""The patrol plan's notes (:func:`pks_geo.analysis.patrol.plan_sectors`, English for the API and
+"""The patrol plan's notes (:func:`pks_geo.planning.patrol.plan_sectors`, English for the API and
 the CLI) -> the catalogue entry that says them on the page; a note not matched is shown as is."""
 ROUTING_NOTES = ("routes follow the loaded road network (pgRouting)",
                  "routes go round bays and straits over land")

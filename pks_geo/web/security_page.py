@@ -4,7 +4,7 @@ election by risk, each row with its factor points and the sentence that explains
 Operational data: a logged-in user is required whatever the anonymous role grants
 (``require_role(..., signed_in=True)``, as the JSON APIs). Server-rendered first piece: the
 table works without JavaScript. Personnel per Polres and Polsek for a chosen operation profile
-(:func:`pks_geo.analysis.personnel.personnel_plan` on the same risk result, so the categories
+(:func:`pks_geo.planning.personnel.personnel_plan` on the same risk result, so the categories
 agree with the table). The patrol plan with its four parameters editable (the same checks and
 names as ``/api/v1/patrol-plan``), its sectors and ordered stops, and downloads that carry the
 parameters. The map (:mod:`pks_geo.web.security_map`) draws the same risk result and plan.
@@ -15,14 +15,14 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 from sqlalchemy import text
 
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.land_routes import land_grid
-from pks_geo.analysis.patrol import check_config, plan_sectors
-from pks_geo.analysis.personnel import personnel_plan
-from pks_geo.analysis.risk import TpsRisk, compute_risk
-from pks_geo.analysis.risk_overrides import clear_override, set_override
-from pks_geo.analysis.road_routes import road_network
 from pks_geo.models import KERAWANAN
+from pks_geo.planning.land_routes import land_grid
+from pks_geo.planning.patrol import check_config, plan_sectors
+from pks_geo.planning.personnel import personnel_plan
+from pks_geo.planning.risk import TpsRisk, compute_risk
+from pks_geo.planning.risk_overrides import clear_override, set_override
+from pks_geo.planning.road_routes import road_network
+from pks_geo.queries.filters import ParameterError
 from pks_geo.web import page_format
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, has_role, page_texts, render_page, require_role

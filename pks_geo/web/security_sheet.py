@@ -15,13 +15,13 @@ import re
 from flask import Blueprint, Response, request
 
 from pks_geo import audit
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.land_routes import land_grid
-from pks_geo.analysis.patrol import check_config, plan_sectors
-from pks_geo.analysis.region import region_name
-from pks_geo.analysis.risk import compute_risk
-from pks_geo.analysis.road_routes import road_network
 from pks_geo.maps.patrol_sheet import SheetData, desa_context, render_polsek_sheet
+from pks_geo.planning.land_routes import land_grid
+from pks_geo.planning.patrol import check_config, plan_sectors
+from pks_geo.planning.risk import compute_risk
+from pks_geo.planning.road_routes import road_network
+from pks_geo.queries.filters import ParameterError
+from pks_geo.queries.region import region_name
 from pks_geo.web.api_export import export_context
 from pks_geo.web.auth import current_user, page_texts, require_role
 from pks_geo.web.context import engine, settings

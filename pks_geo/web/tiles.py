@@ -1,6 +1,6 @@
 """Vector tiles over HTTP: ``/tiles/<layer>/<z>/<x>/<y>.pbf`` and ``/tiles/<layer>.json`` (TileJSON).
 
-The tiles themselves come from :mod:`pks_geo.analysis.tiles`; this blueprint adds what HTTP
+The tiles themselves come from :mod:`pks_geo.feature_sql.tiles`; this blueprint adds what HTTP
 needs around them:
 
 - roles: the ``incidents`` layer is for analysts and above (401 with ``WWW-Authenticate``
@@ -20,8 +20,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from pks_geo.analysis.filters import ParameterError
-from pks_geo.analysis.tiles import (
+from pks_geo.feature_sql.tiles import (
     TILE_FORMAT,
     TileAddress,
     TileLayer,
@@ -31,8 +30,9 @@ from pks_geo.analysis.tiles import (
     tables_for,
     tilejson,
 )
-from pks_geo.analysis.version_watch import current_versions, watcher_for
-from pks_geo.analysis.versions import DataVersions, data_versions
+from pks_geo.queries.filters import ParameterError
+from pks_geo.queries.version_watch import current_versions, watcher_for
+from pks_geo.queries.versions import DataVersions, data_versions
 from pks_geo.web import conditional
 from pks_geo.web.auth import anonymous_role, current_user, has_role
 from pks_geo.web.context import engine, json_error, settings

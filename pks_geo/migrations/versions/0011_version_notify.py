@@ -1,6 +1,6 @@
 """Notify listeners when a data version moves on.
 
-The web app keeps the rows of ``data_version`` in memory (:mod:`pks_geo.analysis.version_watch`)
+The web app keeps the rows of ``data_version`` in memory (:mod:`pks_geo.queries.version_watch`)
 so that a cached vector tile or a ``304 Not Modified`` needs no database round trip at all.
 For that it must hear of every change: the bump function of migration 0005 now also sends
 ``NOTIFY pks_data_version, '<table>'``. PostgreSQL delivers notifications only when the

@@ -1,1 +1,0 @@
-"""Queries and statistics over the stored data; the web layer calls only into here."""

@@ -70,8 +70,10 @@ def test_form_shows_the_catalogue_text_of_each_code() -> None:
                    "outside area: point (lat 1, lon 2) lies in no loaded desa"])
     assert _translate(both, texts_id, "id") == ("Tanggal tidak boleh di masa depan. Di luar wilayah: "
                                                 "titik ini tidak berada di desa mana pun yang dimuat.")
-    uncatalogued = reason("date_before_1900", date="1800-01-01")  # no catalogue text: the English one
-    assert _translate(uncatalogued, texts_id, "id") == "date 1800-01-01 is before 1900"
+    # a code without a form sentence takes the import report's catalogue text
+    assert _translate(reason("date_before_1900", date="1800-01-01"), texts_id, "id") == \
+        "tanggal 1800-01-01 sebelum tahun 1900"
+    assert _translate(Reason("free text"), texts_id, "id") == "free text"  # uncoded: as given
 
 
 def test_every_reason_key_of_the_catalogue_names_a_code() -> None:
@@ -79,3 +81,18 @@ def test_every_reason_key_of_the_catalogue_names_a_code() -> None:
     for lang in ("id", "en"):
         keys = {k.removeprefix("reason_") for k in translations(lang) if k.startswith("reason_")}
         assert keys and keys <= codes, keys - codes
+
+
+def test_every_code_has_a_catalogue_text_in_both_languages_with_its_values() -> None:
+    """A code added to pks_geo.ingest.reasons without an Indonesian text fails here, and so does a
+    text that asks for a value the code does not carry."""
+    import string
+
+    codes = {**ENGLISH, **{code: "" for _, code in LOCATOR_PREFIXES}}
+    for lang in ("id", "en"):
+        texts = translations(lang)
+        for code, english in codes.items():
+            key = f"imp_reason_{code}"
+            assert key in texts, f"{key} missing in {lang}"
+            fields = {name for _, name, _, _ in string.Formatter().parse(english) if name}
+            texts[key].format(**{name: "x" for name in fields})  # KeyError: a value the code lacks

@@ -41,16 +41,18 @@ FORM_FIELDS = ("event_date", "kategori", "description", "actor1", "actor2", "men
 
 
 def _translate(message: str, texts: dict[str, str], lang: str) -> str:
-    """A validator's reason in the page's language: ``reason_<code>`` of the catalogue for each
-    coded part (:class:`pks_geo.ingest.reasons.Reason`); English pages and reasons without a
-    catalogue entry keep the validator's English text (what imports and the API say)."""
+    """A validator's reason in the page's language: for each coded part
+    (:class:`pks_geo.ingest.reasons.Reason`) the form's sentence ``reason_<code>`` of the catalogue,
+    else the import report's ``imp_reason_<code>`` (every code has one, tests/test_reasons.py);
+    English pages and uncoded texts keep the validator's English text (what the API says)."""
     if lang == "en":
         return message
     parts = getattr(message, "parts", None) or (message,)
     shown = []
     for part in parts:
-        key = f"reason_{getattr(part, 'code', None)}"
-        shown.append(texts[key].format(**getattr(part, "params", {})) if key in texts else str(part))
+        code = getattr(part, "code", None)
+        key = next((k for k in (f"reason_{code}", f"imp_reason_{code}") if code and k in texts), None)
+        shown.append(texts[key].format(**getattr(part, "params", {})) if key else str(part))
     return " ".join(shown)
 
 

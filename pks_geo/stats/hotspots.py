@@ -3,7 +3,7 @@
 Both statistics come from PySAL ``esda``; this module fixes the conventions around them so
 that every caller (API, emerging hot spots, benchmarks) reports the same thing.
 
-Conventions (also in the README, section "Hot-spot statistics"):
+Conventions (also in docs/statistics.md, section "Hot-spot statistics"):
 
 * **Gi\\*** is Getis & Ord's (1992) statistic with binary weights and the area itself
   included (self-weight 1), as in ArcGIS; its z-score equals esda's ``G_Local(star=True,
@@ -62,7 +62,7 @@ INFERENCES = sig.INFERENCES
 DEFAULT_INFERENCE = {"gi_star": "analytic", "lisa": "analytic"}
 """LISA too: on 24 planted clusters of 6 and 10 Konawe Selatan desa the conditional moments
 found every member, 14,039 permutations (the FDR minimum at 351 desa, ~0.5 s) missed 1-3 edge
-members in 9 of them; on Poisson noise both flag well under one desa per map (README)."""
+members in 9 of them; on Poisson noise both flag well under one desa per map (docs/statistics.md)."""
 DEFAULT_PERMUTATIONS = 999
 """Default draws for Gi* with ``inference=permutation`` (raised for FDR, see below)."""
 DEFAULT_LISA_PERMUTATIONS = 9999

@@ -30,7 +30,7 @@ tested only against itself. We therefore *join*:
   band that splits the map into groups is the user's explicit choice and is kept.
 
 Every added link is listed in :attr:`AreaWeights.added` (with its distance) so the API and
-the README can show what was joined.
+the docs (docs/statistics.md) can show what was joined.
 
 **Caching.** Weights are cached per database, level, kind, tolerance and *boundary version*
 (a digest of the codes and geometries at that level), so reloading boundaries invalidates

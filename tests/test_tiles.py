@@ -333,6 +333,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="/vendor/leaflet/leaflet.css">
 <script src="/vendor/leaflet/leaflet.js"></script>
 <script src="/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"></script>
+<script src="/static/js/common.js"></script>
 <script src="/static/js/tiles.js"></script>
 <style>html, body, #map { margin: 0; height: 100%; }</style></head>
 <body><div id="map"></div></body></html>"""

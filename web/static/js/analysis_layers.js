@@ -272,10 +272,7 @@
         div.innerHTML = `<strong>${esc(title)}</strong>` +
           (summary ? `<div class="pks-legend-summary" data-testid="${name === "hotspots" ? "hotspot" : name}-summary">${esc(summary)}</div>` : "") +
           (picker || "") +
-          rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${esc(r.bin)}"` : ""}>` +
-            (r.color ? `<i style="background:${esc(r.color)}"></i>` : `<i class="pks-no-swatch"></i>`) +
-            `<span>${esc(r.label)}</span>` +
-            (r.count !== undefined ? `<span class="pks-count">${esc(r.count)}</span>` : "") + "</div>").join("");
+          window.PKS.legendRowsHTML(rows);
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         div.addEventListener("change", (ev) => {  // the comparison's picker: compare again

@@ -93,5 +93,34 @@
     return err;
   }
 
-  window.PKS = { esc, num, date, getJSON, sequence, showError, locale, reason, refused };
+  // The colour of "no data" where the server's legend names none (pks_geo/stats/palettes.py).
+  const NO_DATA_COLOR = "#bdbdbd";
+
+  // A choropleth legend's rows: one per class, then "no data" (hatched) and "suppressed" (cells
+  // hidden below analyst). `allNoData`: list "no data" even when no area has it (embeds do).
+  function choroplethRows(legend, allNoData) {
+    const rows = legend.labels.map((label, i) => ({
+      label, color: legend.colors[i], count: legend.counts ? legend.counts[i] : null }));
+    if (legend.no_data && (allNoData || legend.no_data.count)) {
+      rows.push({ label: legend.no_data.label, color: legend.no_data.color || NO_DATA_COLOR,
+        count: legend.no_data.count, hatch: true });
+    }
+    if (legend.suppressed && legend.suppressed.count) {
+      rows.push({ label: legend.suppressed.label, color: legend.suppressed.color,
+        count: legend.suppressed.count, hatch: false });
+    }
+    return rows;
+  }
+
+  // Legend rows as HTML, every value escaped: swatch (or none), label, count when given, and the
+  // row's class key as data-bin. The map's legend and its analysis layers' legends draw them so.
+  function legendRowsHTML(rows) {
+    return rows.map((r) => `<div class="pks-legend-row"${r.bin !== undefined ? ` data-bin="${esc(r.bin)}"` : ""}>` +
+      (r.color ? `<i style="background:${esc(r.color)}"></i>` : `<i class="pks-no-swatch"></i>`) +
+      `<span>${esc(r.label)}</span>` +
+      (r.count !== undefined ? `<span class="pks-count">${esc(r.count)}</span>` : "") + "</div>").join("");
+  }
+
+  window.PKS = { esc, num, date, getJSON, sequence, showError, locale, reason, refused,
+    NO_DATA_COLOR, choroplethRows, legendRowsHTML };
 })();

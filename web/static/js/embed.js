@@ -44,14 +44,7 @@
       const box = el("div", "pks-embed-legend");
       box.setAttribute("data-testid", "legend");
       box.appendChild(el("div", "pks-embed-legend-title", data.metric.label));
-      const rows = legend.labels.map((label, i) => ({ label, color: legend.colors[i],
-        count: legend.counts[i], hatch: false }));
-      rows.push({ label: legend.no_data.label, color: legend.no_data.color,
-        count: legend.no_data.count, hatch: true });
-      if (legend.suppressed && legend.suppressed.count) {
-        rows.push({ label: legend.suppressed.label, color: legend.suppressed.color,
-          count: legend.suppressed.count, hatch: false });
-      }
+      const rows = window.PKS.choroplethRows(legend, true);
       for (const row of rows) {
         const line = el("div", "pks-embed-legend-row");
         const swatch = el("span", "pks-embed-swatch" + (row.hatch ? " pks-embed-hatch" : ""));

@@ -15,7 +15,7 @@
   const errorEl = document.getElementById("pks-error");
   const FILTER_NAMES = ["level", "metric", "scheme", "k", "breaks", "from", "to", "election",
     "stage", "kategori", "verified", "smooth"];
-  const NO_DATA_COLOR = "#d9d9d9";
+  const NO_DATA_COLOR = window.PKS.NO_DATA_COLOR;
   let choroplethLayer = null;
   let kecamatanOutline = null;
   let legendControl = null;
@@ -179,13 +179,8 @@
     legendControl.onAdd = () => {
       const div = L.DomUtil.create("div", "pks-legend");
       div.setAttribute("data-testid", "legend");
-      const rows = legend.labels.map((label, i) => ({
-        label, color: legend.colors[i], count: legend.counts ? legend.counts[i] : null }));
-      if (legend.no_data && legend.no_data.count) rows.push(legend.no_data);
-      if (legend.suppressed && legend.suppressed.count) rows.push(legend.suppressed);
       div.innerHTML = `<strong>${esc(t["metric_" + state.metric] || state.metric)}</strong>` +
-        rows.map((r) => `<div class="pks-legend-row"><i style="background:${esc(r.color)}"></i>` +
-          `<span>${esc(r.label)}</span><span class="pks-count">${esc(r.count)}</span></div>`).join("");
+        window.PKS.legendRowsHTML(window.PKS.choroplethRows(legend, false));
       return div;
     };
     legendControl.addTo(map);

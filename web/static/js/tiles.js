@@ -19,7 +19,7 @@
   "use strict";
 
   const DEFAULT_THRESHOLD = 2000;
-  const NO_DATA_COLOR = "#bdbdbd";
+  const NO_DATA_COLOR = window.PKS.NO_DATA_COLOR;  // common.js is loaded first
 
   // Leaflet >= 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3's canvas renderer calls
   // on a feature click; stopping propagation has the intended effect (no map click as well).

@@ -7,8 +7,12 @@ sizes docs/UI.md asks for (1366×850 and 390×844)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import Engine
@@ -17,6 +21,12 @@ from pks_geo import schema
 from pks_geo.auth import users
 from pks_geo.db import get_engine
 from pks_geo.ingest.boundary_load import load_boundary_paths
+from pks_geo.web import create_app
+from pks_geo.web.background import serve_in_background
+from tests.security_setup import add_election, synthetic_tps
+
+ELECTION = "pilkada-2020"
+"""The election the security and import pages are tested with."""
 
 SHOTS = Path(os.environ.get("PKS_GEO_SHOTS", "/tmp/shots"))
 PASSWORD = "password-123"
@@ -39,6 +49,25 @@ def make_pages_db(database_factory, boundary_paths: list[Path]) -> PagesDb:  # t
     for role, name in ROLE_USERS.items():
         users.add_user(engine, name, role, PASSWORD, actor="test")
     return PagesDb(url=url, engine=engine)
+
+
+def election_pages_db(database_factory, boundary_paths: list[Path],  # type: ignore[no-untyped-def]
+                      tps_per_desa: int = 0) -> PagesDb:
+    """:func:`make_pages_db` with :data:`ELECTION` and, when asked, ``tps_per_desa`` synthetic TPS
+    in each of 20 desa (the Rencana Pengamanan pages' 40 TPS)."""
+    pages = make_pages_db(database_factory, boundary_paths)
+    with pages.engine.begin() as conn:
+        add_election(conn, ELECTION, date(2020, 12, 9))
+    if tps_per_desa:
+        synthetic_tps(pages.engine, ELECTION, n_desa=20, per_desa=tps_per_desa)
+    return pages
+
+
+@contextmanager
+def served(db: PagesDb, **config: Any) -> Iterator[str]:
+    """The app on ``db`` (TESTING, plus ``config``) served on a free port; yields its base URL."""
+    with serve_in_background(create_app({"DATABASE_URL": db.url, "TESTING": True, **config})) as url:
+        yield url
 
 
 @dataclass

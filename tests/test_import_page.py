@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,22 +21,20 @@ from tests.page_support import (
     PHONE,
     ROLE_USERS,
     PagesDb,
-    make_pages_db,
+    election_pages_db,
     no_horizontal_scroll,
     open_as,
+    served,
     shot,
 )
-from tests.security_setup import add_election, inside
+from tests.security_setup import inside
 
 DESA = ("74.05.19.2014", "74.05.03.2001", "74.05.12.2004")
 
 
 @pytest.fixture(scope="module")
 def db(database_factory, ks_boundary_paths) -> PagesDb:  # type: ignore[no-untyped-def]
-    pages = make_pages_db(database_factory, ks_boundary_paths)
-    with pages.engine.begin() as conn:
-        add_election(conn, "pilkada-2020", date(2020, 12, 9))
-    return pages
+    return election_pages_db(database_factory, ks_boundary_paths)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +44,7 @@ def upload_dir(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def base(db: PagesDb, upload_dir: Path) -> Iterator[str]:
-    app = create_app({"DATABASE_URL": db.url, "TESTING": True, "IMPORT_DIR": str(upload_dir),
-                      "IMPORT_MAX_BYTES": 2 * 1024 * 1024})
-    with serve_in_background(app) as url:
+    with served(db, IMPORT_DIR=str(upload_dir), IMPORT_MAX_BYTES=2 * 1024 * 1024) as url:
         yield url
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pypdf
@@ -17,21 +16,15 @@ from sqlalchemy import text
 
 from pks_geo.maps.patrol_sheet import SheetData, desa_context, sheet_pages
 from pks_geo.maps.static import _render_lock
-from pks_geo.web import create_app
-from pks_geo.web.background import serve_in_background
 from pks_geo.web.i18n import translations
-from tests.page_support import SHOTS, PagesDb, make_pages_db, open_as, shot
-from tests.security_setup import add_election, synthetic_tps
+from tests.page_support import SHOTS, PagesDb, election_pages_db, open_as, served, shot
 
 ADDRESS = "Jl. Poros Tinanggea No. 7"
 
 
 @pytest.fixture(scope="module")
 def db(database_factory, ks_boundary_paths) -> PagesDb:  # type: ignore[no-untyped-def]
-    pages = make_pages_db(database_factory, ks_boundary_paths)
-    with pages.engine.begin() as conn:
-        add_election(conn, "pilkada-2020", date(2020, 12, 9))
-    synthetic_tps(pages.engine, "pilkada-2020", n_desa=20, per_desa=2)
+    pages = election_pages_db(database_factory, ks_boundary_paths, tps_per_desa=2)
     with pages.engine.begin() as conn:  # addresses for a few TPS, as a TPS list carries them
         conn.execute(text("UPDATE polling_site SET alamat = :a WHERE no_tps = 1"), {"a": ADDRESS})
     return pages
@@ -39,8 +32,7 @@ def db(database_factory, ks_boundary_paths) -> PagesDb:  # type: ignore[no-untyp
 
 @pytest.fixture(scope="module")
 def base(db: PagesDb) -> Iterator[str]:
-    app = create_app({"DATABASE_URL": db.url, "TESTING": True})
-    with serve_in_background(app) as url:
+    with served(db) as url:
         yield url
 
 

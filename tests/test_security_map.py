@@ -6,14 +6,18 @@ Real Chromium, real PostGIS."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 
-from pks_geo.web import create_app
-from pks_geo.web.background import serve_in_background
-from tests.page_support import PHONE, PagesDb, make_pages_db, no_horizontal_scroll, open_as, shot
-from tests.security_setup import add_election, synthetic_tps
+from tests.page_support import (
+    PHONE,
+    PagesDb,
+    election_pages_db,
+    no_horizontal_scroll,
+    open_as,
+    served,
+    shot,
+)
 
 N_TPS = 40
 STOP_NUMBERS = "() => [...document.querySelectorAll('#sec-map .sec-stop')].map(e => +e.textContent)"
@@ -21,17 +25,12 @@ STOP_NUMBERS = "() => [...document.querySelectorAll('#sec-map .sec-stop')].map(e
 
 @pytest.fixture(scope="module")
 def db(database_factory, ks_boundary_paths) -> PagesDb:  # type: ignore[no-untyped-def]
-    pages = make_pages_db(database_factory, ks_boundary_paths)
-    with pages.engine.begin() as conn:
-        add_election(conn, "pilkada-2020", date(2020, 12, 9))
-    synthetic_tps(pages.engine, "pilkada-2020", n_desa=20, per_desa=2)
-    return pages
+    return election_pages_db(database_factory, ks_boundary_paths, tps_per_desa=2)
 
 
 @pytest.fixture(scope="module")
 def base(db: PagesDb) -> Iterator[str]:
-    app = create_app({"DATABASE_URL": db.url, "TESTING": True})
-    with serve_in_background(app) as url:
+    with served(db) as url:
         yield url
 
 

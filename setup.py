@@ -6,7 +6,9 @@ manifest, TOML settings) at the top level. A wheel can only carry files inside i
 ``build_py`` copies them to ``pks_geo/_bundle/web`` and ``pks_geo/_bundle/data`` of the build;
 :data:`pks_geo.config.RESOURCE_ROOT` points from there when it exists (installed wheel) and from the checkout
 otherwise (editable install, tests). Of ``web/node_modules`` only what ``/vendor/...`` serves goes in:
-each package's ``dist/`` with its ``package.json`` and licence.
+each package's ``dist/`` with its ``package.json`` and licence. The gettext catalogues
+(``pks_geo/translations/*/LC_MESSAGES/messages.po``, package data) are compiled to ``.mo`` here too
+(Babel, a build requirement in pyproject.toml); a checkout compiles them on first use instead.
 """
 
 from __future__ import annotations
@@ -47,11 +49,24 @@ def _copy_bundle(target: Path) -> None:
                 shutil.copy2(source / name, target / "web" / "node_modules" / package / name)
 
 
+def _compile_catalogues(package: Path) -> None:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in sorted((package / "translations").glob("*/LC_MESSAGES/*.po")):
+        with po.open("rb") as handle:
+            catalogue = read_po(handle, locale=po.parent.parent.name)
+        with po.with_suffix(".mo").open("wb") as out:
+            write_mo(out, catalogue, use_fuzzy=False)
+
+
 class BuildPyWithBundle(build_py):
     """``build_py`` plus the copy of web/ and data/ (not for editable installs: they use the checkout)."""
 
     def run(self) -> None:
         super().run()
+        if not getattr(self, "editable_mode", False):
+            _compile_catalogues(Path(self.build_lib) / "pks_geo")
         if not getattr(self, "editable_mode", False):
             _copy_bundle(Path(self.build_lib) / "pks_geo" / "_bundle")
 

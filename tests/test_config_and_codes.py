@@ -1,4 +1,4 @@
-"""Settings validation, Kemendagri code handling, and the UI catalogue."""
+"""Settings validation and Kemendagri code handling (the UI catalogue: tests/test_translations.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from pks_geo.config import ConfigError, Settings
 from pks_geo.ingest.codes import jenis_of, level_of, normalize_kode, parent_of
-from pks_geo.web.i18n import CATALOGUE, LANGUAGES
 
 
 def test_defaults_without_environment() -> None:
@@ -56,9 +55,3 @@ def test_levels_parents_and_jenis() -> None:
     assert parent_of("74.05.01.2001") == "74.05.01" and parent_of("74") is None
     assert jenis_of("74.05.01.1001") == "kelurahan" and jenis_of("74.05.01.2001") == "desa"
     assert jenis_of("74.71") == "kota" and jenis_of("74.05") == "kabupaten"
-
-
-def test_every_ui_text_exists_in_both_languages() -> None:
-    for key, texts in CATALOGUE.items():
-        assert set(texts) == set(LANGUAGES), key
-        assert all(texts[lang].strip() for lang in LANGUAGES), key

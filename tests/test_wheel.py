@@ -77,6 +77,9 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_map(  # type: ignore[no-
                  "boundaries/LICENSE-wilayah_boundaries.txt", "taxonomy.toml", "elections.toml",
                  "security/risk.toml"):
         assert (bundle / "data" / name).is_file(), name
+    for lang in ("id", "en"):  # the catalogues, compiled by the build (setup.py), not at first use
+        messages = purelib / "pks_geo" / "translations" / lang / "LC_MESSAGES"
+        assert (messages / "messages.po").is_file() and (messages / "messages.mo").stat().st_size > 10_000
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -96,6 +99,9 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_map(  # type: ignore[no-
                 time.sleep(0.2)
         status, page = _get(base + "/")
         assert status == 200 and b"/vendor/leaflet/leaflet.js" in page and b"/static/js/map.js" in page
+        assert b"Filter peta" in page  # an Indonesian text from the installed catalogue
+        status, page = _get(base + "/?lang=en")
+        assert status == 200 and b"Map filters" in page
         for _, url in [*MAP_SCRIPTS, *MAP_STYLES, ("map", "/static/js/map.js")]:
             status, body = _get(base + url)
             assert status == 200 and body, url

@@ -22,6 +22,11 @@ from pathlib import Path
 
 from pks_geo.config import Settings
 
+MAX_CONNECTIONS = 300
+"""Connections the local cluster accepts (PostgreSQL's default is 100). The test suite keeps a
+small pool per test module's database, and one local cluster serves every checkout of the
+machine: a suite plus a developer's second run passed 100 and failed with "too many clients"."""
+
 PG_VERSIONS = ("17", "16", "15", "14", "13")
 DB_NAME = "pks_geo"
 DB_USER = "pks_geo"
@@ -154,7 +159,8 @@ class LocalCluster:
             raise LocalPostgresError(
                 f"port {self.port} is taken by another program; set PKS_GEO_PG_PORT to a free port"
             )
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.pgdata}"
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.pgdata} "
+                   f"-c max_connections={MAX_CONNECTIONS}")
         result = self._run([
             str(bindir / "pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", "60",
             "-l", str(self.log_file), "-o", options,

@@ -98,3 +98,61 @@ def test_a_missing_or_stale_mo_is_compiled_on_first_use(tmp_path: Path, monkeypa
     finally:
         monkeypatch.undo()
         i18n._messages.cache_clear()
+
+
+def test_flask_babel_follows_the_page_language(app) -> None:  # type: ignore[no-untyped-def]
+    """gettext and Babel's formats in a request use ?lang=, then the cookie, then the default (id)."""
+    from datetime import date
+
+    import flask_babel
+
+    from pks_geo.web.page_format import format_date, format_number
+
+    cases = [("/", {}, "Terapkan", "1.234,5", "17 Agu 2019"),
+             ("/?lang=en", {}, "Apply", "1,234.5", "17 Aug 2019"),
+             ("/", {"Cookie": "lang=en"}, "Apply", "1,234.5", "17 Aug 2019"),
+             ("/?lang=xx", {}, "Terapkan", "1.234,5", "17 Agu 2019")]
+    for url, headers, text, number, day in cases:
+        with app.test_request_context(url, headers=headers):
+            assert flask_babel.gettext("f_apply") == text, url
+            assert flask_babel.format_decimal(1234.5) == number, url
+            assert format_number(1234.5, decimals=1) == number and format_date(date(2019, 8, 17)) == day
+            assert flask_babel.format_date(date(2019, 8, 17), "d MMM y") == day
+
+
+def test_numbers_and_dates_per_language_as_before() -> None:
+    """Babel writes what the pages wrote by hand (docs/UI.md), rounding as Python does."""
+    from datetime import UTC, date, datetime
+
+    from pks_geo.formats import format_date, format_moment, format_number
+
+    assert [format_number(1234.5, lang, 1) for lang in LANGUAGES] == ["1.234,5", "1,234.5"]
+    assert [format_number(1_234_567, lang) for lang in LANGUAGES] == ["1.234.567", "1,234,567"]
+    assert format_number(2.675, "en", 2) == f"{2.675:.2f}" and format_number(None, "id") == "–"
+    assert [format_date(date(2019, m, 1), "id")[2:5] for m in (5, 8, 10, 12)] == ["Mei", "Agu", "Okt", "Des"]
+    assert format_date("2019-04-17", "en") == "17 Apr 2019"
+    assert format_moment(datetime(2019, 4, 17, 6, 5, tzinfo=UTC), "id") == "17 Apr 2019 14:05 WITA"
+
+
+EMBED_TEXTS = {"value": "tip_value", "incidents": "tip_incidents", "counts_note": "brief_counts_note",
+               "failed": "load_failed", "note": None}
+"""embed.js reads a small dict under its own names (pks_geo/maps/view_data.py, pks_geo/web/embed.py);
+``note`` is composed of catalogue texts there."""
+
+
+def test_scripts_read_their_texts_from_the_catalogue() -> None:
+    """The app's scripts show no text of their own: every ``t.key`` / ``texts["key"]`` they read is a
+    message of the catalogue the page embeds (templates pass the rest as data-* attributes)."""
+    from pks_geo.config import PROJECT_ROOT
+
+    keys = set(translations("id"))
+    pattern = re.compile(r"\b(?:t|T|texts)(?:\.([a-z][a-z0-9_]*)\b|\[\"([a-z][a-z0-9_]*)\"\])")
+    seen = 0
+    for script in sorted((PROJECT_ROOT / "web" / "static" / "js").glob("*.js")):
+        used = {a or b for a, b in pattern.findall(script.read_text(encoding="utf-8"))}
+        if script.name == "embed.js":
+            assert set(EMBED_TEXTS) >= used, sorted(used - set(EMBED_TEXTS))
+            used = {EMBED_TEXTS[name] for name in used if EMBED_TEXTS[name]}
+        assert used <= keys, (script.name, sorted(used - keys))
+        seen += len(used)
+    assert seen > 100

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from pks_geo import audit
 from pks_geo.auth.users import add_user, authenticate, get_user
+from pks_geo.formats import format_date
 from tests.web_support import app_for, database_with_users, logged_in, page_csrf_token
 
 REVEALED = re.compile(r'<code id="revealed-password">([^<]+)</code>')
@@ -36,7 +37,7 @@ def admin(admin_app):  # type: ignore[no-untyped-def]
     return logged_in(admin_app, "kepala", "password-kepala")
 
 
-def test_only_admins_reach_the_page(admin_app, admin) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_reach_the_page(admin_app, admin, admin_engine: Engine) -> None:  # type: ignore[no-untyped-def]
     assert admin_app.test_client().get("/admin/pengguna").status_code in (302, 403)
     analyst = logged_in(admin_app, "analis1", "password-analis1")
     assert analyst.get("/admin/pengguna").status_code == 403
@@ -45,7 +46,11 @@ def test_only_admins_reach_the_page(admin_app, admin) -> None:  # type: ignore[n
     page = admin.get("/admin/pengguna")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Pengguna dan peran" in text and 'data-username="analis1"' in text
-    assert "Users and roles" in admin.get("/admin/pengguna?lang=en").get_data(as_text=True)
+    english = admin.get("/admin/pengguna?lang=en").get_data(as_text=True)
+    assert "Users and roles" in english
+    created = get_user(admin_engine, "analis1").created_at  # "Dibuat": Babel's day in the page's language
+    assert f"<td>{format_date(created, 'id')}</td>" in text
+    assert f"<td>{format_date(created, 'en')}</td>" in english
 
 
 def test_add_with_generated_password_shows_it_once_and_it_works(admin, admin_engine: Engine) -> None:  # type: ignore[no-untyped-def]

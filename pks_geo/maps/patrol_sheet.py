@@ -32,12 +32,12 @@ from matplotlib.font_manager import FontProperties, findfont, get_font
 from pyproj import Transformer
 from sqlalchemy import Engine, text
 
+from pks_geo.formats import format_date, format_number
 from pks_geo.maps import print_layout as layout
 from pks_geo.maps.patrol_style import CATEGORY_COLORS, ROUTE_COLORS
 from pks_geo.maps.static import _render_lock
 from pks_geo.models import METRIC_SRID, STORAGE_SRID
 from pks_geo.planning.patrol import PatrolConfig, Sector, Stop
-from pks_geo.web.page_format import format_date, format_number
 
 A4_PORTRAIT_IN = (210 / 25.4, 297 / 25.4)
 MAP_AXES = (0.06, 0.50, 0.88, 0.37)

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, text
 
+from pks_geo import formats
 from pks_geo.config import Settings
 from pks_geo.maps.views import DEFAULT_VIEW_ID, View, choropleth_request
 from pks_geo.queries.disclosure import EXACT, Disclosure
@@ -71,14 +72,9 @@ class MapData:
 
 
 def format_date(value: date | datetime, lang: str) -> str:
-    """``28 Nov 2026`` (id: ``Mei``, ``Agu``, ``Okt``, ``Des``), as the pages write dates (docs/UI.md)."""
-    months = MONTHS.get(lang, MONTHS["id"])
-    return f"{value.day} {months[value.month - 1]} {value.year}"
-
-
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
-"""As pks_geo/web/page_format.py (not imported here: the print code runs without the web app)."""
+    """``28 Nov 2026`` (id: ``Mei``, ``Agu``, ``Okt``, ``Des``), as the pages write dates (docs/UI.md):
+    Babel, through :mod:`pks_geo.formats` (the print code runs without the web app)."""
+    return formats.format_date(value, lang)
 
 
 def default_title(metric_label: str, level: str, texts: dict[str, str]) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from pks_geo import formats
 from pks_geo.queries.filters import ParameterError
 from pks_geo.stats.palettes import (
     ATTRIBUTION,
@@ -191,11 +192,8 @@ def _run_mapclassify(y: np.ndarray, scheme: str, k: int,
 
 
 def format_number(x: float, lang: str, decimals: int) -> str:
-    """``1234.5`` -> ``1,234.5`` (en) / ``1.234,5`` (id)."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "id":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    """``1234.5`` -> ``1,234.5`` (en) / ``1.234,5`` (id), by Babel (:mod:`pks_geo.formats`)."""
+    return formats.format_number(x, lang, decimals)
 
 
 def _decimals(bins: list[float]) -> int:

@@ -60,6 +60,12 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from pks_geo.web import errors  # ParameterError -> 400 naming the parameter, for every view
 
     errors.init_app(app)
+    from pks_geo.web import i18n  # Flask-Babel: the page's language for gettext and Babel's formats
+
+    i18n.init_app(app, settings.language)
+    from pks_geo.web import page_format  # Jinja filters num, day, moment (Babel, the page's language)
+
+    page_format.init_app(app)
     from pks_geo.web import conditional  # ETag/304 and the in-process response and tile caches
 
     conditional.init_app(app, settings)

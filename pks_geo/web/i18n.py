@@ -20,7 +20,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-from flask import request
+from flask import Flask, request
 
 LANGUAGES = ("id", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -88,3 +88,14 @@ def current_language(default: str = "id") -> str:
 def translations(lang: str) -> dict[str, str]:
     """All UI texts of ``lang`` keyed by message id (a fresh dict the caller may change)."""
     return dict(_messages(lang))
+
+
+def init_app(app: Flask, default: str = "id") -> None:
+    """Flask-Babel on the same catalogues, its locale the page's language (:func:`current_language`),
+    so ``flask_babel.gettext``, ``format_decimal`` and ``format_date`` follow ``?lang=`` in a request."""
+    from flask_babel import Babel
+
+    ensure_compiled()
+    Babel(app, locale_selector=lambda: current_language(default), default_locale=default,
+          default_timezone="Asia/Makassar",  # WITA, as pks_geo.formats.WITA
+          default_translation_directories=str(TRANSLATIONS_DIR), default_domain=DOMAIN)

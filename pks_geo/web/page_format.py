@@ -1,47 +1,48 @@
 """Numbers and dates as the planners' pages show them (docs/UI.md): ``1.234,5`` and
-``17 Apr 2019`` in Indonesian, ``1,234.5`` and ``17 Apr 2019`` in English. Registered as
-Jinja filters ``num`` and ``day`` (and ``moment`` for a timestamp in WITA)."""
+``17 Apr 2019`` in Indonesian, ``1,234.5`` and ``17 Apr 2019`` in English, formatted by Babel
+(:mod:`pks_geo.formats`). Registered as Jinja filters ``num`` and ``day`` (and ``moment`` for a
+timestamp in WITA); without a language they use the request's (Flask-Babel's locale)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
+from decimal import Decimal
 
+from flask import has_request_context
 from flask.sansio.app import App
 
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
-WITA = timezone(timedelta(hours=8), "WITA")
-"""Konawe Selatan's local time (UTC+8); audit times are shown in it."""
+from pks_geo import formats
+from pks_geo.formats import WITA
+
+__all__ = ["WITA", "format_date", "format_moment", "format_number", "init_app", "page_language"]
 
 
-def format_number(value: float | int | None, lang: str = "id", decimals: int = 0) -> str:
+def page_language(lang: str | None = None) -> str:
+    """``lang`` if given, else the language of the request being answered (``id`` outside one)."""
+    if lang:
+        return lang
+    if has_request_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        if locale is not None:
+            return str(locale.language)
+    return "id"
+
+
+def format_number(value: float | int | Decimal | None, lang: str | None = None, decimals: int = 0) -> str:
     """``1234.5`` -> ``1.234,5`` (id) / ``1,234.5`` (en); ``None`` -> ``–``."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if lang == "id":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return formats.format_number(value, page_language(lang), decimals)
 
 
-def format_date(value: date | str | None, lang: str = "id") -> str:
+def format_date(value: date | str | None, lang: str | None = None) -> str:
     """``2019-04-17`` -> ``17 Apr 2019``."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{value.day} {MONTHS.get(lang, MONTHS['id'])[value.month - 1]} {value.year}"
+    return formats.format_date(value, page_language(lang))
 
 
-def format_moment(value: datetime | str | None, lang: str = "id") -> str:
+def format_moment(value: datetime | str | None, lang: str | None = None) -> str:
     """A timestamp as ``17 Apr 2019 14:05 WITA``."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(WITA)
-    return f"{format_date(value.date(), lang)} {value:%H:%M} WITA"
+    return formats.format_moment(value, page_language(lang))
 
 
 def init_app(app: App) -> None:

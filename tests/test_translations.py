@@ -1,6 +1,7 @@
 """The gettext catalogues (pks_geo/translations/<lang>/LC_MESSAGES/messages.po) are the UI's only
-source of text: both languages carry the same message ids, none is empty, both ask for the same
-placeholders, and what the pages get (translations()) is what the compiled .mo holds."""
+source of text (pages, scripts, and the sentences the statistics and planning layers write): both
+languages carry the same message ids, none is empty, both ask for the same placeholders, and what the
+pages get (translations()) is what the compiled .mo holds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from pks_geo.web import i18n
+from pks_geo import catalogue
 from pks_geo.web.i18n import LANGUAGES, catalogue_file, compile_catalogue, translations
 
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
@@ -55,7 +56,7 @@ def test_placeholders_are_the_same_in_both_languages() -> None:
         for text in messages.values():
             names = set(PLACEHOLDER.findall(text))
             if names and "" not in names:
-                text.format(**dict.fromkeys(names, "x"))
+                text.format(**dict.fromkeys(names, 1))
 
 
 def test_indonesian_catalogue_shows_translators_the_english_text() -> None:
@@ -80,9 +81,9 @@ def test_pages_get_what_the_compiled_catalogue_holds(tmp_path: Path) -> None:
 def test_a_missing_or_stale_mo_is_compiled_on_first_use(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A plain clone has no .mo (git-ignored); an edited .po is newer than its .mo."""
     copy = tmp_path / "translations"
-    shutil.copytree(i18n.TRANSLATIONS_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
-    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", copy)
-    i18n._messages.cache_clear()
+    shutil.copytree(catalogue.TRANSLATIONS_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(catalogue, "TRANSLATIONS_DIR", copy)
+    catalogue.messages.cache_clear()
     try:
         assert translations("en")["f_apply"] == "Apply"
         mo = copy / "en" / "LC_MESSAGES" / "messages.mo"
@@ -92,12 +93,12 @@ def test_a_missing_or_stale_mo_is_compiled_on_first_use(tmp_path: Path, monkeypa
                       encoding="utf-8")
         old = mo.stat().st_mtime - 10
         os.utime(mo, (old, old))
-        i18n._messages.cache_clear()
+        catalogue.messages.cache_clear()
         assert translations("en")["f_apply"] == "Apply now"
         assert mo.stat().st_mtime > old
     finally:
         monkeypatch.undo()
-        i18n._messages.cache_clear()
+        catalogue.messages.cache_clear()
 
 
 def test_flask_babel_follows_the_page_language(app) -> None:  # type: ignore[no-untyped-def]
@@ -156,3 +157,21 @@ def test_scripts_read_their_texts_from_the_catalogue() -> None:
         assert used <= keys, (script.name, sorted(used - keys))
         seen += len(used)
     assert seen > 100
+
+
+def test_lower_layers_sentences_come_from_the_catalogue() -> None:
+    """Hot-spot explanations, TPS risk factors, metric labels, legend and outage texts: catalogue keys
+    with a prefix (pks_geo.catalogue.by_language / by_key), not dicts in the code."""
+    from pks_geo.planning.risk import TEXTS
+    from pks_geo.queries.disclosure import LABELS
+    from pks_geo.stats.aggregate import METRIC_LABELS
+    from pks_geo.stats.hotspot_text import TEXT
+    from pks_geo.web.outage import TEXTS as OUTAGE
+
+    for lang in LANGUAGES:
+        texts = translations(lang)
+        assert TEXTS[lang]["incidents_none"] == texts["risk_incidents_none"]
+        assert TEXT[lang]["summary_gi"] == texts["hs_summary_gi"] and len(TEXT[lang]) > 30
+        assert METRIC_LABELS["count"][lang] == texts["agg_metric_count"]
+        assert LABELS[lang] == texts["disclosure_suppressed"] and OUTAGE[lang][0] == texts["outage_title"]
+    assert TEXT["id"]["hot_3"] == "Titik panas 99 %" and TEXT["en"]["hot_3"] == "Hot spot 99 %"

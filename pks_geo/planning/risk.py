@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo import catalogue
 from pks_geo.auth import role_at_least
 from pks_geo.ingest.taxonomy import load_taxonomy
 from pks_geo.models import METRIC_SRID
@@ -281,52 +282,8 @@ class RiskResult:
 
 # --- texts (Bahasa Indonesia by default, English on request) ----------------------------------
 
-TEXTS = {
-    "id": {
-        "incidents": "{n} kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara{by}; "
-                     "nilai tertimbang {value:.2f} (penuh pada {sat:g})",
-        "incidents_none": "Tidak ada kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara",
-        "incidents_few": "{n} kejadian dalam {radius:g} km pada {days} hari sebelum pemungutan suara",
-        "desa_part": "; {n} kejadian lain hanya diketahui desanya",
-        "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
-        "hotspot_skipped": "Faktor hotspot dilewati: {reason}",
-        "hotspot_few": "{n} kejadian, kurang dari minimum {min}",
-        "previous": "{n} kejadian pada {election} dalam {radius:g} km{by}; nilai tertimbang {value:.2f} "
-                    "(penuh pada {sat:g})",
-        "previous_none": "Tidak ada kejadian pada {election} dalam {radius:g} km",
-        "previous_few": "{n} kejadian pada {election} dalam {radius:g} km",
-        "previous_skipped": "Tidak ada pemilihan sebelumnya dalam kalender",
-        "dpt": "DPT {dpt} pemilih (0 poin pada {low:g} atau kurang, penuh pada {high:g})",
-        "dpt_unknown": "DPT tidak diketahui",
-        "post": "Pos terdekat {post} berjarak {km:.1f} km "
-                "(0 poin dalam {near:g} km, penuh di atas {far:g} km)",
-        "post_skipped": "Tidak ada pos dalam data pos",
-        "no_location": "Lokasi TPS dan desanya tidak diketahui",
-        "hot": "hotspot", "cold": "coldspot", "ns": "tidak signifikan",
-    },
-    "en": {
-        "incidents": "{n} incidents within {radius:g} km in the {days} days before voting day{by}; "
-                     "weighted value {value:.2f} (full points at {sat:g})",
-        "incidents_none": "No incidents within {radius:g} km in the {days} days before voting day",
-        "incidents_few": "{n} incidents within {radius:g} km in the {days} days before voting day",
-        "desa_part": "; {n} more located only to the desa",
-        "hotspot": "Desa {desa}: Gi* bin {bin} ({label})",
-        "hotspot_skipped": "Hot spot factor skipped: {reason}",
-        "hotspot_few": "{n} incidents, fewer than the minimum of {min}",
-        "previous": "{n} incidents in {election} within {radius:g} km{by}; weighted value {value:.2f} "
-                    "(full points at {sat:g})",
-        "previous_none": "No incidents in {election} within {radius:g} km",
-        "previous_few": "{n} incidents in {election} within {radius:g} km",
-        "previous_skipped": "No previous election in the calendar",
-        "dpt": "{dpt} registered voters (0 points at {low:g} or fewer, full points at {high:g})",
-        "dpt_unknown": "Registered voters (DPT) unknown",
-        "post": "Nearest post {post} is {km:.1f} km away "
-                "(0 points within {near:g} km, full beyond {far:g} km)",
-        "post_skipped": "No posts in the posts data",
-        "no_location": "Neither the TPS nor its desa has a location",
-        "hot": "hot spot", "cold": "cold spot", "ns": "not significant",
-    },
-}
+TEXTS = catalogue.by_language("risk_")
+"""The factors' sentences, ``{lang: {key: text}}``: messages ``risk_*`` of the UI catalogue."""
 
 
 # --- the computation ---------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pks_geo import catalogue
+
 DEFAULT_MIN_CELL = 3
 SUPPRESSED_COLOR = "#dadaeb"
 """Fill of a suppressed area on maps and prints (pale violet: neither zero's white nor no data's grey)."""
@@ -37,7 +39,7 @@ CLUSTER_GRID_M = 500.0
 """Cluster hulls shown below analyst are unions of grid squares of this size (metres, UTM 51S)."""
 COUNT_METRICS = ("count", "meninggal", "luka")
 """Metrics whose values are counts (of incidents or of people): 1 .. min_cell-1 is suppressed."""
-LABELS = {"id": "< {n} (disamarkan)", "en": "< {n} (suppressed)"}
+LABELS = {lang: catalogue.messages(lang)["disclosure_suppressed"] for lang in catalogue.LANGUAGES}
 
 
 @dataclass(frozen=True)

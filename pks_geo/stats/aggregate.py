@@ -26,20 +26,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
+from pks_geo import catalogue
 from pks_geo.queries.filters import AREA_LEVELS, FilterSet, ParameterError
 
 METRICS = ("count", "per_1000_dpt", "per_km2", "meninggal", "luka")
 SMOOTHING = ("eb",)
 INTEGER_METRICS = ("count", "meninggal", "luka")
 """Metrics whose unsmoothed values are whole numbers (legend labels without decimals)."""
-METRIC_LABELS = {
-    "count": {"id": "Jumlah insiden", "en": "Number of incidents"},
-    "per_1000_dpt": {"id": "Insiden per 1.000 pemilih (DPT)",
-                     "en": "Incidents per 1,000 registered voters (DPT)"},
-    "per_km2": {"id": "Insiden per km²", "en": "Incidents per km²"},
-    "meninggal": {"id": "Korban meninggal", "en": "Deaths"},
-    "luka": {"id": "Korban luka", "en": "Injured"},
-}
+METRIC_LABELS = catalogue.by_key("agg_metric_")
+"""``{metric: {lang: label}}``: messages ``agg_metric_*`` of the UI catalogue."""
 COLUMNS = ["kode", "nama", "value", "n_incidents", "dpt", "area_km2", "meninggal", "luka"]
 
 LATEST_ELECTION_WITH_TPS = text("""

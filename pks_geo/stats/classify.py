@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from pks_geo import formats
+from pks_geo import catalogue, formats
 from pks_geo.queries.filters import ParameterError
 from pks_geo.stats.palettes import (
     ATTRIBUTION,
@@ -47,7 +47,7 @@ DEFAULT_SCHEME = "quantiles"
 DEFAULT_K = 5
 LANGUAGES = ("id", "en")
 ZERO_LABEL = {"id": "0", "en": "0"}
-NO_DATA_LABEL = {"id": "Tidak ada data", "en": "No data"}
+NO_DATA_LABEL = {lang: catalogue.messages(lang)["legend_no_data_class"] for lang in catalogue.LANGUAGES}
 
 
 @dataclass

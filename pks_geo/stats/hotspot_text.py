@@ -12,64 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from pks_geo import catalogue
 from pks_geo.stats.hotspots import HotspotResult, plain
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "areas": "wilayah", "desa": "desa", "kecamatan": "kecamatan",
-        "summary_gi": "{scope}: {hot} {level} titik panas, {cold} titik dingin",
-        "summary_lisa": "{scope}: {hh} {level} klaster tinggi-tinggi, {ll} rendah-rendah, {out} pencilan",
-        "scope_fdr": "FDR 5 %", "scope_raw": "p ≤ 5 % (tanpa FDR)",
-        "thin": "Data terlalu sedikit: {why}",
-        "few_incidents": "{n} insiden, minimum {min}", "few_areas": "kurang dari 3 wilayah bernilai",
-        "no_variation": "semua wilayah bernilai sama",
-        "how_analytic": "p dua sisi dari z Gi* (distribusi normal)",
-        "how_analytic_lisa": "p dua sisi dari z momen bersyarat (Sokal dkk. 1998)",
-        "how_permutation": "p dari {r} permutasi bersyarat",
-        "rule_fdr": "Signifikan 95 % bila p_fdr ≤ 0,05 (Benjamini–Hochberg atas {n} {level}; {how})",
-        "rule_raw": "Signifikan 95 % bila p ≤ 0,05 (tanpa koreksi FDR; {how})",
-        "explain_gi": ("{nama}: nilai {value}; {k} tetangga ({neigh}); z = {z}, p = {p}, "
-                       "p_fdr = {pfdr}. {why}"),
-        "why_sig": "{label}: {pname} {pv} ≤ {cut} dan z {sign}",
-        "why_ns": "Tidak signifikan: {pname} {pv} > 0,1",
-        "positive": "positif (wilayah ini bersama tetangganya di atas rata-rata)",
-        "negative": "negatif (wilayah ini bersama tetangganya di bawah rata-rata)",
-        "explain_lisa": ("{nama}: nilai {value}; {k} tetangga ({neigh}); I = {i}, p = {p}, "
-                         "p_fdr = {pfdr}. {why}"),
-        "why_lisa_sig": "Klaster {q}: {pname} {pv} ≤ 0,05",
-        "why_lisa_ns": "Tidak signifikan ({q}): {pname} {pv} > 0,05",
-        "hot_3": "Titik panas 99 %", "hot_2": "Titik panas 95 %", "hot_1": "Titik panas 90 %",
-        "hot_-1": "Titik dingin 90 %", "hot_-2": "Titik dingin 95 %", "hot_-3": "Titik dingin 99 %",
-        "none": "tidak ada",
-    },
-    "en": {
-        "areas": "areas", "desa": "desa", "kecamatan": "kecamatan",
-        "summary_gi": "{scope}: {hot} {level} hot spots, {cold} cold spots",
-        "summary_lisa": "{scope}: {hh} {level} high-high clusters, {ll} low-low, {out} outliers",
-        "scope_fdr": "FDR 5 %", "scope_raw": "p ≤ 5 % (no FDR)",
-        "thin": "Too little data: {why}",
-        "few_incidents": "{n} incidents, minimum {min}", "few_areas": "fewer than 3 areas have a value",
-        "no_variation": "every area has the same value",
-        "how_analytic": "two-sided p from the Gi* z (normal distribution)",
-        "how_analytic_lisa": "two-sided p from the z of the conditional moments (Sokal et al. 1998)",
-        "how_permutation": "p from {r} conditional permutations",
-        "rule_fdr": "Significant at 95 % when p_fdr ≤ 0.05 (Benjamini–Hochberg over {n} {level}; {how})",
-        "rule_raw": "Significant at 95 % when p ≤ 0.05 (no FDR correction; {how})",
-        "explain_gi": ("{nama}: value {value}; {k} neighbours ({neigh}); z = {z}, p = {p}, "
-                       "p_fdr = {pfdr}. {why}"),
-        "why_sig": "{label}: {pname} {pv} ≤ {cut} and z {sign}",
-        "why_ns": "Not significant: {pname} {pv} > 0.1",
-        "positive": "positive (this area with its neighbours is above the average)",
-        "negative": "negative (this area with its neighbours is below the average)",
-        "explain_lisa": ("{nama}: value {value}; {k} neighbours ({neigh}); I = {i}, p = {p}, "
-                         "p_fdr = {pfdr}. {why}"),
-        "why_lisa_sig": "{q} cluster: {pname} {pv} ≤ 0.05",
-        "why_lisa_ns": "Not significant ({q}): {pname} {pv} > 0.05",
-        "hot_3": "Hot spot 99 %", "hot_2": "Hot spot 95 %", "hot_1": "Hot spot 90 %",
-        "hot_-1": "Cold spot 90 %", "hot_-2": "Cold spot 95 %", "hot_-3": "Cold spot 99 %",
-        "none": "none",
-    },
-}
+TEXT: dict[str, dict[str, str]] = catalogue.by_language("hs_")
+"""``{lang: {key: text}}``: messages ``hs_*`` of the UI catalogue (pks_geo/translations)."""
 CUTS = {3: "0,01", 2: "0,05", 1: "0,1"}
 
 

@@ -23,6 +23,8 @@ from functools import lru_cache
 
 from branca.utilities import color_brewer
 
+from pks_geo import catalogue
+
 SEQUENTIAL = ("YlOrRd", "OrRd", "Reds", "YlOrBr", "Oranges", "PuRd", "RdPu", "Purples",
               "BuPu", "Blues", "PuBu", "YlGnBu", "GnBu", "Greens", "YlGn")
 """ColorBrewer's sequential schemes except Greys, whose 9-class ramp starts at white (= zero)."""
@@ -32,8 +34,7 @@ NO_DATA_COLOR = "#bdbdbd"
 NO_DATA_PATTERN = "hatch"
 MIN_CLASSES, MAX_CLASSES = 3, 9
 """ColorBrewer's sequential schemes exist for 3 to 9 classes."""
-ATTRIBUTION = {"id": "Warna: ColorBrewer 2.0 (Cynthia A. Brewer, Penn State University), Apache-2.0",
-               "en": "Colours: ColorBrewer 2.0 (Cynthia A. Brewer, Penn State University), Apache-2.0"}
+ATTRIBUTION = {lang: catalogue.messages(lang)["legend_colour_credit"] for lang in catalogue.LANGUAGES}
 """The colour credit every legend and print carries, in the page's language."""
 
 

@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from pks_geo import catalogue
 from pks_geo.web.i18n import current_language
 
 log = logging.getLogger("pks_geo.web.outage")
@@ -36,14 +37,9 @@ OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03")
 """admin_shutdown, crash_shutdown, cannot_connect_now (plus class 08, connection exceptions)."""
 RETRY_AFTER = "30"
 JSON_PREFIXES = ("/api/", "/tiles/", "/ogc", "/embed/", "/healthz")
-TEXTS = {
-    "id": ("Basis data tidak tersedia",
-           "Peta dan data sementara tidak dapat dibuka karena basis data tidak dapat dihubungi. "
-           "Coba lagi dalam beberapa saat; petugas sistem sudah tercatat di log server."),
-    "en": ("Database unavailable",
-           "Maps and data cannot be opened right now because the database cannot be reached. "
-           "Try again in a moment; the outage is recorded in the server log."),
-}
+TEXTS = {lang: (catalogue.messages(lang)["outage_title"], catalogue.messages(lang)["outage_text"])
+         for lang in catalogue.LANGUAGES}
+"""The outage page's title and text (a plain page: it needs neither the database nor a template)."""
 PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — pks-geo</title></head>

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from pks_geo import catalogue
+
 
 @dataclass(frozen=True)
 class CollectionSpec:
@@ -48,12 +50,17 @@ class CollectionSpec:
                 f"'properties', json_build_object({props}))::text")
 
 
+def _texts(collection: str, part: str) -> dict[str, str]:
+    """A collection's title or description per language: ``ogc_collection_<id>_<part>`` of the catalogue."""
+    key = f"ogc_collection_{collection}_{part}"
+    return {lang: catalogue.messages(lang)[key] for lang in catalogue.LANGUAGES}
+
+
 COLLECTIONS: dict[str, CollectionSpec] = {
     "areas": CollectionSpec(
         id="areas",
-        title={"id": "Wilayah administrasi", "en": "Administrative areas"},
-        description={"id": "Kabupaten, kecamatan dan desa/kelurahan (kode Kemendagri)",
-                     "en": "Kabupaten, kecamatan and desa/kelurahan (Kemendagri codes)"},
+        title=_texts("areas", "title"),
+        description=_texts("areas", "description"),
         min_role="viewer",
         from_sql="admin_area a",
         id_sql="a.kode", id_type="text",
@@ -65,10 +72,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     ),
     "incidents": CollectionSpec(
         id="incidents",
-        title={"id": "Insiden konflik", "en": "Conflict incidents"},
-        description={"id": "Insiden dengan lokasi, kategori, korban dan tahapan pemilu (analis ke atas)",
-                     "en": "Incidents with location, category, casualties and election stage "
-                           "(analysts and above)"},
+        title=_texts("incidents", "title"),
+        description=_texts("incidents", "description"),
         min_role="analyst",
         from_sql="incident i",
         id_sql="i.id", id_type="bigint",
@@ -89,9 +94,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     ),
     "tps": CollectionSpec(
         id="tps",
-        title={"id": "Tempat pemungutan suara (TPS)", "en": "Polling stations (TPS)"},
-        description={"id": "TPS per pemilu dengan jumlah pemilih (DPT)",
-                     "en": "Polling stations per election with registered voters (DPT)"},
+        title=_texts("tps", "title"),
+        description=_texts("tps", "description"),
         min_role="viewer",
         from_sql="polling_site p JOIN election e ON e.code = p.election_code",
         id_sql="p.id", id_type="bigint",

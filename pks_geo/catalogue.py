@@ -18,6 +18,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
+from pks_geo.formats import locale_of
+
 LANGUAGES = ("id", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 """``pks_geo/translations``: Flask-Babel's translation directory too."""
@@ -73,7 +75,35 @@ def messages(lang: str) -> dict[str, str]:
             catalogue = read_mo(handle)
     else:
         catalogue = read_catalogue(lang)
-    return {str(message.id): str(message.string) for message in catalogue if message.id}
+    return as_texts(catalogue)
+
+
+PLURAL_MARK = "#"
+"""A plural message ``key`` (``msgid_plural`` in the ``.po``) gives ``key`` its ``other`` form and,
+where the language has one (English), ``key#one`` its singular; :func:`plural` picks."""
+
+
+def as_texts(catalogue: Catalog) -> dict[str, str]:
+    """``{key: text}`` of a catalogue, plural messages spread over ``key`` and ``key#one``."""
+    texts: dict[str, str] = {}
+    for message in catalogue:
+        if not message.id:
+            continue
+        if isinstance(message.id, (tuple, list)):  # msgid + msgid_plural (.mo: a list); "other" last
+            forms = [str(form) for form in message.string or ()]
+            texts[str(message.id[0])] = forms[-1]
+            if len(forms) > 1:
+                texts[f"{message.id[0]}{PLURAL_MARK}one"] = forms[0]
+        else:
+            texts[str(message.id)] = str(message.string)
+    return texts
+
+
+def plural(texts: dict[str, str], key: str, n: float, lang: str) -> str:
+    """The form of ``key`` for the count ``n`` in ``lang`` (CLDR plural rules through Babel:
+    English "1 incident" / "2 incidents", Indonesian one form), its ``{n}`` filled in by the caller."""
+    category = locale_of(lang).plural_form(abs(n))
+    return texts.get(f"{key}{PLURAL_MARK}{category}", texts[key])
 
 
 def by_language(prefix: str) -> dict[str, dict[str, str]]:

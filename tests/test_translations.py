@@ -23,8 +23,14 @@ message says the same in its own words instead of showing them."""
 
 
 def _po(lang: str) -> dict[str, str]:
+    """The ``.po``'s texts; a plural message's singular under ``key#one`` (English only)."""
     with catalogue_file(lang).open("rb") as handle:
-        return {str(m.id): str(m.string) for m in read_po(handle, locale=lang) if m.id}
+        return catalogue.as_texts(read_po(handle, locale=lang))
+
+
+def _keys(lang: str) -> set[str]:
+    """Message ids (a plural message once)."""
+    return {key for key in _po(lang) if catalogue.PLURAL_MARK not in key}
 
 
 def test_both_languages_have_the_same_messages_none_empty_none_fuzzy() -> None:
@@ -32,7 +38,7 @@ def test_both_languages_have_the_same_messages_none_empty_none_fuzzy() -> None:
     assert len(catalogues["id"]) > 500
     for lang, messages in catalogues.items():
         for other in LANGUAGES:
-            missing = sorted(set(catalogues[other]) - set(messages))
+            missing = sorted(_keys(other) - _keys(lang))
             assert not missing, f"missing in {lang}/LC_MESSAGES/messages.po: {missing}"
         empty = sorted(key for key, text in messages.items() if not text.strip())
         assert not empty, f"empty msgstr in {lang}: {empty}"
@@ -50,6 +56,10 @@ def test_placeholders_are_the_same_in_both_languages() -> None:
         in_en -= {name for name in in_en - in_id if (key, name) in LEFT_OUT}
         if in_id != in_en:
             differ[key] = (sorted(in_id), sorted(in_en))
+    for key, text in ens.items():  # a singular form asks for what its plural asks for
+        if "#" in key and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(ens[key.split("#")[0]])):
+            base = ens[key.split("#")[0]]
+            differ[key] = (sorted(PLACEHOLDER.findall(text)), sorted(PLACEHOLDER.findall(base)))
     assert not differ, differ
     # and every text formats with its own placeholders (a stray brace would raise here)
     for messages in (ids, ens):
@@ -65,15 +75,16 @@ def test_indonesian_catalogue_shows_translators_the_english_text() -> None:
     english = _po("en")
     for message in catalogue:
         if message.id:
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
             assert " ".join(message.auto_comments).replace("English: ", "", 1).split() == \
-                english[str(message.id)].split(), message.id
+                english[str(key)].split(), message.id
 
 
 def test_pages_get_what_the_compiled_catalogue_holds(tmp_path: Path) -> None:
     for lang in LANGUAGES:
         compiled = compile_catalogue(lang, tmp_path / lang / "messages.mo")
         with compiled.open("rb") as handle:
-            mo = {str(m.id): str(m.string) for m in read_mo(handle) if m.id}
+            mo = catalogue.as_texts(read_mo(handle))
         assert mo == translations(lang) == _po(lang)
     assert translations("id")["f_apply"] == "Terapkan" and translations("en")["f_apply"] == "Apply"
 
@@ -175,3 +186,16 @@ def test_lower_layers_sentences_come_from_the_catalogue() -> None:
         assert METRIC_LABELS["count"][lang] == texts["agg_metric_count"]
         assert LABELS[lang] == texts["disclosure_suppressed"] and OUTAGE[lang][0] == texts["outage_title"]
     assert TEXT["id"]["hot_3"] == "Titik panas 99 %" and TEXT["en"]["hot_3"] == "Hot spot 99 %"
+
+
+def test_counted_nouns_follow_the_language_plural_rules() -> None:
+    """English says "1 incident" and "2 incidents"; Indonesian has one form (CLDR, through Babel)."""
+    en, id_ = translations("en"), translations("id")
+    assert [catalogue.plural(en, "n_incidents", n, "en").format(n=n) for n in (0, 1, 2)] == \
+        ["0 incidents", "1 incident", "2 incidents"]
+    assert [catalogue.plural(id_, "n_incidents", n, "id").format(n=n) for n in (1, 2)] == \
+        ["1 insiden", "2 insiden"]
+    for lang in LANGUAGES:  # every plural message has its "other" form under the key itself
+        with catalogue_file(lang).open("rb") as handle:
+            plurals = [m.id[0] for m in read_po(handle, locale=lang) if isinstance(m.id, tuple)]
+        assert "b_count" in plurals and all(key in translations(lang) for key in plurals)

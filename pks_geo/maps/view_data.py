@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Engine, text
 
 from pks_geo import formats
+from pks_geo.catalogue import plural
 from pks_geo.config import Settings
 from pks_geo.maps.views import DEFAULT_VIEW_ID, View, choropleth_request
 from pks_geo.queries.disclosure import EXACT, Disclosure
@@ -114,8 +115,9 @@ def _period(filters: dict[str, Any], summary: IncidentSummary, texts: dict[str, 
         return texts["brief_no_incidents"]
     if not summary.count:
         return f"{text_} ({texts['brief_no_incidents']})"
-    count = texts["brief_n_incidents"].format(
-        n=f"< {disclosure.min_cell}" if disclosure.small(summary.count) else summary.count)
+    small = disclosure.small(summary.count)
+    count = plural(texts, "brief_n_incidents", disclosure.min_cell if small else summary.count, lang).format(
+        n=f"< {disclosure.min_cell}" if small else summary.count)
     return f"{text_} ({count})"
 
 

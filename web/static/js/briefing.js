@@ -113,7 +113,7 @@
     try {
       const views = (await api("GET", "/api/v1/views")).views;
       cards.replaceChildren(...views.map(card));
-      status.textContent = views.length ? fill(t.b_count, { n: views.length }) : t.b_none;
+      status.textContent = views.length ? fill(window.PKS.plural(t, "b_count", views.length, lang), { n: views.length }) : t.b_none;
       document.body.dataset.ready = "true";
     } catch (err) {
       status.textContent = fill(t.c_failed, { error: window.PKS.reason(err, t) });

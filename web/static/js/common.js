@@ -121,6 +121,13 @@
       (r.count !== undefined ? `<span class="pks-count">${esc(r.count)}</span>` : "") + "</div>").join("");
   }
 
+  // The catalogue text `key` for the count n: "key#one" where the language has a singular form
+  // (English "1 incident"), else "key" (pks_geo/catalogue.py spreads the .po's plural messages so).
+  function plural(t, key, n, lang) {
+    const category = new Intl.PluralRules(locale(lang)).select(Number(n));
+    return t[`${key}#${category}`] ?? t[key];
+  }
+
   window.PKS = { esc, num, date, getJSON, sequence, showError, locale, reason, refused,
-    NO_DATA_COLOR, choroplethRows, legendRowsHTML };
+    NO_DATA_COLOR, choroplethRows, legendRowsHTML, plural };
 })();

@@ -118,8 +118,10 @@
           }
         }).addTo(map);
         var rows = data.rows || 0;
-        note.textContent = rows ? (grouped ? note.dataset.textDesa : note.dataset.textRows)
-          .replace("{n}", formatNumber(rows, document.documentElement.lang)) : note.dataset.textEmpty;
+        var lang = document.documentElement.lang;
+        var one = new Intl.PluralRules(lang === "en" ? "en-GB" : "id-ID").select(rows) === "one";
+        note.textContent = rows ? (grouped ? note.dataset.textDesa : one ? note.dataset.textRowsOne : note.dataset.textRows)
+          .replace("{n}", formatNumber(rows, lang)) : note.dataset.textEmpty;
         if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 13 }); }
         mapBox.dataset.points = String(data.features.length);
       });

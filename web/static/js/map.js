@@ -419,7 +419,7 @@
       // suppressed areas (1 .. min_cell-1 incidents each) are not in the sum: it is a lower bound
       const hidden = Array.isArray(data.features) && data.features.some((f) => f.properties.suppressed);
       statusEl.textContent = `${data.features.length} ${state.level === "desa" ? t.desa : t.kecamatan}` +
-        ` · ${hidden ? "≥ " : ""}${fmt(n)} ${t.tip_incidents.toLowerCase()}` + (incidentNote ? ` · ${incidentNote}` : "");
+        ` · ${hidden ? "≥ " : ""}${window.PKS.plural(t, "n_incidents", n, cfg.lang).replace("{n}", fmt(n))}` + (incidentNote ? ` · ${incidentNote}` : "");
       document.body.dataset.ready = "true";
       performance.mark("pks-ready");  // bench/bench_page.py reads this
     } catch (err) {

@@ -122,7 +122,8 @@
   }
 
   // The catalogue text `key` for the count n: "key#one" where the language has a singular form
-  // (English "1 incident"), else "key" (pks_geo/catalogue.py spreads the .po's plural messages so).
+  // (English: one incident, two incidents), else "key" (pks_geo/catalogue.py spreads the .po's
+  // plural messages so).
   function plural(t, key, n, lang) {
     const category = new Intl.PluralRules(locale(lang)).select(Number(n));
     return t[`${key}#${category}`] ?? t[key];
